@@ -1,0 +1,65 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import UserFactory
+
+WRITE_OFF = "writeoffs.write_off_invoice"
+VIEW_INVOICE = "billing.view_invoice"
+
+
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+postgresql_only = pytest.mark.skipif(
+    "not config.getoption('--postgresql')",
+    reason="needs PostgreSQL row locks and real concurrent connections; "
+    "set DATABASE_URL=postgres://... to run it",
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--postgresql",
+        action="store_true",
+        default=os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+        help="run the PostgreSQL-only tests (on by default when DATABASE_URL is PostgreSQL)",
+    )
+
+
+_skipped = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With REQUIRE_NO_SKIPS=1 (set by CI) a skipped test fails the run: in CI the PostgreSQL
+    and browser tests must really run."""
+    if os.environ.get("REQUIRE_NO_SKIPS") == "1" and _skipped:
+        print(f"\nREQUIRE_NO_SKIPS=1 but {len(_skipped)} tests were skipped:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def clerk(db):
+    """A finance clerk who may see invoices and write them off."""
+    return UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+
+
+@pytest.fixture
+def viewer(db):
+    """A user who may see invoices but not write them off."""
+    return UserFactory(username="viewer", permissions=[VIEW_INVOICE])
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Real hashing costs a third of a second per user; tests don't need its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

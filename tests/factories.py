@@ -1,0 +1,138 @@
+"""factory_boy factories for the billing domain."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from billing.models import Account, AccountingCode, BillingDocument, Invoice, LineItem
+from writeoffs.models import ReasonCode
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"clerk{n}")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """`UserFactory(permissions=["writeoffs.write_off_invoice"])` grants those permissions."""
+        for name in extracted or ():
+            app_label, codename = name.split(".")
+            self.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+class AccountingCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountingCode
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"{2500 + n}")
+    name = factory.LazyAttribute(lambda o: f"Code {o.code}")
+    type = AccountingCode.Type.DEFERRED_REVENUE
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+        django_get_or_create = ["number"]
+
+    number = factory.Sequence(lambda n: f"A{n:08d}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An invoice with no lines; amount and balance follow the lines added by `add_line`."""
+
+    class Meta:
+        model = Invoice
+
+    type = BillingDocument.Type.INVOICE
+    number = factory.Sequence(lambda n: f"INV{n:08d}")
+    account = factory.SubFactory(AccountFactory)
+    currency = "USD"
+    date = datetime.date(2026, 10, 1)
+    due_date = datetime.date(2026, 10, 31)
+    status = BillingDocument.Status.POSTED
+    amount = Decimal(0)
+    balance = Decimal(0)
+
+
+class LineItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineItem
+
+    document = factory.SubFactory(InvoiceFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = LineItem.Kind.CHARGE
+    description = factory.Sequence(lambda n: f"Line {n}")
+    amount = Decimal("100.00")
+    balance = factory.LazyAttribute(lambda o: o.amount)
+    accounting_code = factory.SubFactory(AccountingCodeFactory)
+
+
+class ReasonCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReasonCode
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Reason {n}")
+
+
+def add_line(document, kind=LineItem.Kind.CHARGE, amount="100.00", balance=None, **kwargs):
+    """Add a line to `document` and keep the document's amount and balance its lines' sums."""
+    amount = Decimal(amount)
+    balance = amount if balance is None else Decimal(balance)
+    line = LineItemFactory(document=document, kind=kind, amount=amount, balance=balance, **kwargs)
+    document.amount += amount
+    document.balance += balance
+    document.save(update_fields=["amount", "balance"])
+    return line
+
+
+def invoice_with_all_kinds(currency="USD", **kwargs):
+    """The SPEC C7 example: a charge with its tax, a discount and the discount's tax."""
+    deferred = AccountingCodeFactory(code="2500", type=AccountingCode.Type.DEFERRED_REVENUE)
+    tax_code = AccountingCodeFactory(code="2200", type=AccountingCode.Type.SALES_TAX_PAYABLE)
+    invoice = InvoiceFactory(currency=currency, **kwargs)
+    charge = add_line(
+        invoice,
+        description="Gold Plan",
+        amount="100.00",
+        accounting_code=deferred,
+        service_start=datetime.date(2026, 10, 1),
+        service_end=datetime.date(2026, 10, 31),
+    )
+    tax = add_line(
+        invoice,
+        LineItem.Kind.TAX,
+        "8.25",
+        parent=charge,
+        description="CA State Tax",
+        accounting_code=tax_code,
+    )
+    discount = add_line(
+        invoice,
+        LineItem.Kind.DISCOUNT,
+        "-10.00",
+        parent=charge,
+        description="10% Loyalty Discount",
+        accounting_code=deferred,
+    )
+    discount_tax = add_line(
+        invoice,
+        LineItem.Kind.DISCOUNT_TAX,
+        "-0.83",
+        parent=discount,
+        description="CA State Tax on discount",
+        accounting_code=tax_code,
+    )
+    return invoice, charge, tax, discount, discount_tax

@@ -1,0 +1,103 @@
+"""Eight clerks writing off one invoice at once can never over-credit it (SPEC W11)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from billing.models import BillingDocument
+from tests.conftest import postgresql_only
+from tests.factories import InvoiceFactory, add_line
+from writeoffs.models import CreditMemo, ReasonCode
+from writeoffs.services import LineAmount, invoice_write_off
+
+THREADS = 8
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_write_offs_never_take_the_balance_below_zero(clerk):
+    invoice = InvoiceFactory()
+    charges = [add_line(invoice, amount="100.00") for _ in range(2)]
+    original = invoice.balance  # 200.00, while the eight threads ask for 8 x 40.00 = 320.00
+    reason = ReasonCode.objects.get(is_default=True)
+    start = threading.Barrier(THREADS)
+    outcomes = []
+
+    def clerk_saves(index):
+        try:
+            start.wait()
+            memo = invoice_write_off(
+                document=invoice,
+                user=clerk,
+                memo_date=invoice.date,
+                reason_code=reason,
+                lines=[
+                    LineAmount(charges[0].pk, Decimal("20.00")),
+                    LineAmount(charges[1].pk, Decimal("20.00")),
+                ],
+            )
+            outcomes.append(memo.number)
+        except ValidationError as error:
+            outcomes.append(error.message_dict)
+        except Exception as error:  # any other outcome fails the test below
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=clerk_saves, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a write-off hung (deadlock?)"
+
+    numbers = sorted(o for o in outcomes if isinstance(o, str))
+    refusals = [o for o in outcomes if isinstance(o, dict)]
+    assert len(numbers) + len(refusals) == THREADS, outcomes
+    assert len(numbers) == 5  # 5 x 40.00 = 200.00, the whole balance
+    assert all(set(refusal) <= {"__all__", "lines[0]", "lines[1]", "total"} for refusal in refusals)
+    assert numbers == [f"CM{n:08d}" for n in range(1, 6)]  # unique and gapless
+
+    invoice.refresh_from_db()
+    assert invoice.balance == 0
+    memos = CreditMemo.objects.filter(document=invoice)
+    assert original == invoice.balance + sum(memo.total for memo in memos)
+    assert BillingDocument.objects.get(pk=invoice.pk).balance >= 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_write_offs_of_different_invoices_get_gapless_numbers(clerk):
+    invoices = [InvoiceFactory() for _ in range(THREADS)]
+    lines = [add_line(invoice, amount="10.00") for invoice in invoices]
+    reason = ReasonCode.objects.get(is_default=True)
+    start = threading.Barrier(THREADS)
+    numbers = []
+
+    def clerk_saves(index):
+        try:
+            start.wait()
+            memo = invoice_write_off(
+                document=invoices[index],
+                user=clerk,
+                memo_date=invoices[index].date,
+                reason_code=reason,
+                # Every other write-off is refused, so rolled-back transactions run between them.
+                lines=[LineAmount(lines[index].pk, Decimal("10.00" if index % 2 else "10.01"))],
+            )
+            numbers.append(memo.number)
+        except ValidationError:
+            pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=clerk_saves, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(numbers) == [f"CM{n:08d}" for n in range(1, THREADS // 2 + 1)]
