@@ -122,6 +122,32 @@ def invoice_write_off(
 invoice_write_off.alters_data = True
 
 
+@dataclass(frozen=True)
+class WriteOffPreview:
+    """What saving some line amounts would write off; `errors` as `invoice_write_off` names
+    them (`lines`, `lines[<index>]`, `total`). `total` is None while any line is wrong, so
+    that no partial sum is ever shown as the write-off amount."""
+
+    total: Decimal | None
+    remaining_balance: Decimal | None
+    errors: dict[str, list[str]]
+
+
+def write_off_preview(*, document: BillingDocument, lines: Sequence[LineAmount]) -> WriteOffPreview:
+    """Check line amounts and total them as a save would (W6 to W9), writing nothing.
+
+    It reads the current balances without a lock: the save checks everything again under it.
+    """
+    errors = _Errors()
+    amounts = _line_amounts(document, lines, False, errors)
+    if errors.has_line_errors:
+        return WriteOffPreview(None, None, errors.messages)
+    total = sum((amount for _, amount in amounts), Decimal(0))
+    if total:
+        _check_total(document, total, errors)
+    return WriteOffPreview(total, document.balance - total, errors.messages)
+
+
 class _Errors:
     def __init__(self):
         self.by_field: dict[str, list[ValidationError]] = {}
@@ -132,6 +158,10 @@ class _Errors:
     @property
     def has_line_errors(self) -> bool:
         return any(field.startswith("lines") for field in self.by_field)
+
+    @property
+    def messages(self) -> dict[str, list[str]]:
+        return {field: [e.message for e in errors] for field, errors in self.by_field.items()}
 
     def raise_if_any(self) -> None:
         if self.by_field:
@@ -356,3 +386,18 @@ def _next_credit_memo_number() -> str:
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return f"CM{sequence.last_value:08d}"
+
+
+def reason_code_make_default(*, reason_code: ReasonCode) -> None:
+    """Make `reason_code` the one default reason code."""
+    with transaction.atomic():
+        # Locking the current default makes a second admin doing the same wait, then see this
+        # default, so the two never both set one and trip the one-default constraint.
+        list(ReasonCode.objects.select_for_update().filter(is_default=True))
+        ReasonCode.objects.filter(is_default=True).exclude(pk=reason_code.pk).update(
+            is_default=False
+        )
+        ReasonCode.objects.filter(pk=reason_code.pk).update(is_default=True)
+
+
+reason_code_make_default.alters_data = True

@@ -16,7 +16,13 @@ from tests.factories import (
     invoice_with_all_kinds,
 )
 from writeoffs.models import CreditMemo, CreditMemoItem, ReasonCode, WriteOffSettings
-from writeoffs.services import LineAmount, invoice_write_off, write_off_date_default
+from writeoffs.services import (
+    LineAmount,
+    WriteOffPreview,
+    invoice_write_off,
+    write_off_date_default,
+    write_off_preview,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -579,3 +585,41 @@ def test_full_balance_with_line_amounts_is_refused(clerk, invoice):
     assert codes(document, clerk, amounts((charge, "1.00")), full_balance=True) == {
         "lines": ["both"]
     }
+
+
+# The live preview of the dialog
+
+
+def test_preview_totals_the_amounts_and_writes_nothing(invoice, django_assert_num_queries):
+    document, charge, tax, discount, discount_tax = invoice
+    with django_assert_num_queries(1):
+        preview = write_off_preview(
+            document=document,
+            lines=amounts((charge, "40.00"), (tax, "3.30"), (discount, "-4.00")),
+        )
+    assert preview == WriteOffPreview(Decimal("39.30"), Decimal("58.12"), {})
+    assert CreditMemo.objects.count() == 0
+    assert set(LineItem.objects.values_list("balance", "amount")) == {
+        (line.amount, line.amount) for line in (charge, tax, discount, discount_tax)
+    }
+
+
+def test_preview_shows_no_total_while_a_line_is_wrong(invoice):
+    document, charge, tax, *_ = invoice
+    preview = write_off_preview(document=document, lines=amounts((charge, "5.00"), (tax, "9.00")))
+    assert preview == WriteOffPreview(
+        None, None, {"lines[1]": ["9.00 is more than this line's balance, 8.25."]}
+    )
+
+
+def test_preview_of_nothing_typed_yet_is_zero_without_an_error(invoice):
+    preview = write_off_preview(document=invoice[0], lines=[])
+    assert preview == WriteOffPreview(Decimal(0), Decimal("97.42"), {})
+
+
+def test_preview_reports_a_total_below_zero(invoice):
+    document, charge, _, discount, _ = invoice
+    preview = write_off_preview(
+        document=document, lines=amounts((charge, "1.00"), (discount, "-2.00"))
+    )
+    assert preview.errors == {"total": ["The write-off total must be more than zero; it is -1.00."]}
