@@ -1,0 +1,56 @@
+# `make run` serves the demo on http://127.0.0.1:8000 (SQLite); `make test` runs ruff and pytest.
+# DATABASE_URL=postgres://postgres@127.0.0.1:5432/writeoffs switches both to PostgreSQL.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python >= 3.12 found: python3 (pyenv honours .python-version), python3.13,
+# python3.12, then any pyenv-installed 3.12+.
+FIND_PYTHON := for p in python3 python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		command -v "$$p"; exit 0; fi; done; exit 1
+
+.PHONY: run test lint format migrate clean
+
+$(VENV)/.python:
+	@python=$$($(FIND_PYTHON)) || { \
+		echo "No Python 3.12 or newer found. Install one (e.g. 'pyenv install 3.12'," \
+		     "or your system's python3.12 package with venv) and run make again." >&2; exit 1; }; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV) && echo "$$python" > $@
+
+$(VENV)/.requirements: $(VENV)/.python requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.requirements-dev: $(VENV)/.requirements requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+migrate: $(VENV)/.requirements
+	$(PY) manage.py migrate --no-input
+
+run: migrate
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "  Open http://$(HOST):$(PORT)/ and sign in as finance / finance-demo-only"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/ as admin / admin-demo-only"
+	@echo "  (demo passwords for this local copy only)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+format: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis
