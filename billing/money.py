@@ -16,8 +16,11 @@ from iso4217 import Currency
 MAX_DIGITS = 22
 DECIMAL_PLACES = 4
 
-_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_GROUPED_DECIMAL = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+# ASCII digits only: `\d` would also take Arabic-Indic and other Unicode digits.
+_PLAIN_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_GROUPED_DECIMAL = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+# The largest amount a money column holds: MAX_DIGITS - DECIMAL_PLACES digits before the point.
+_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 
 class MoneyError(ValueError):
@@ -58,6 +61,8 @@ def to_currency(amount: Decimal, currency: str) -> Decimal:
     """
     if not amount.is_finite():
         raise MoneyError("Enter a number.")
+    if abs(amount) >= _LIMIT:
+        raise MoneyError("That amount is too large.")
     exact = amount.quantize(quantum(currency))
     if exact != amount:
         digits = minor_units(currency)
@@ -91,3 +96,8 @@ def parse_amount(text: str, *, allow_grouping: bool = False) -> Decimal:
 def format_amount(amount: Decimal, currency: str) -> str:
     """`1234.5` in USD is `1,234.50`, `1234` in JPY is `1,234`."""
     return f"{amount.quantize(quantum(currency)):,}"
+
+
+def plain_amount(amount: Decimal, currency: str) -> str:
+    """`1234.5` in USD is `1234.50`: as a clerk would type it, with no thousands separators."""
+    return str(amount.quantize(quantum(currency)))

@@ -100,10 +100,11 @@ def invoice_write_off(
                 "comment_too_long",
             )
         accounting_code = _check_accounting(revenue_impacting, accounting_code, errors)
-        amounts = _line_amounts(document, lines, full_balance, errors)
+        document_lines = _document_lines(document)
+        amounts = _line_amounts(document, document_lines, lines, full_balance, errors)
         total = sum((amount for _, amount in amounts), Decimal(0))
         if not errors.has_line_errors:
-            _check_total(document, total, errors)
+            _check_total(document, document_lines, amounts, errors)
         errors.raise_if_any()
         return _post_credit_memo(
             document=document,
@@ -139,12 +140,13 @@ def write_off_preview(*, document: BillingDocument, lines: Sequence[LineAmount])
     It reads the current balances without a lock: the save checks everything again under it.
     """
     errors = _Errors()
-    amounts = _line_amounts(document, lines, False, errors)
+    document_lines = _document_lines(document)
+    amounts = _line_amounts(document, document_lines, lines, False, errors)
     if errors.has_line_errors:
         return WriteOffPreview(None, None, errors.messages)
     total = sum((amount for _, amount in amounts), Decimal(0))
     if total:
-        _check_total(document, total, errors)
+        _check_total(document, document_lines, amounts, errors)
     return WriteOffPreview(total, document.balance - total, errors.messages)
 
 
@@ -243,8 +245,13 @@ def _check_accounting(
     return current
 
 
+def _document_lines(document: BillingDocument) -> dict[int, LineItem]:
+    return {line.pk: line for line in LineItem.objects.filter(document=document)}
+
+
 def _line_amounts(
     document: BillingDocument,
+    lines: dict[int, LineItem],
     requested: Sequence[LineAmount],
     full_balance: bool,
     errors: _Errors,
@@ -260,7 +267,6 @@ def _line_amounts(
             "too_many_lines",
         )
         return []
-    lines = {line.pk: line for line in LineItem.objects.filter(document=document)}
     if len(lines) > MAX_LINES_PER_DOCUMENT:
         errors.add(
             "lines",
@@ -316,8 +322,14 @@ def _check_line_amount(
     return None
 
 
-def _check_total(document: BillingDocument, total: Decimal, errors: _Errors) -> None:
+def _check_total(
+    document: BillingDocument,
+    lines: dict[int, LineItem],
+    amounts: list[tuple[LineItem, Decimal]],
+    errors: _Errors,
+) -> None:
     currency = document.currency
+    total = sum((amount for _, amount in amounts), Decimal(0))
     if total <= 0:
         errors.add(
             "total",
@@ -331,6 +343,21 @@ def _check_total(document: BillingDocument, total: Decimal, errors: _Errors) -> 
             f"balance, {format_amount(document.balance, currency)}.",
             "total_above_balance",
         )
+    elif total == document.balance:
+        # A document written off to zero must have no line left open: otherwise its charges
+        # and discounts would keep offsetting balances that no later write-off could clear
+        # (a document at zero cannot be written off, W1).
+        written = {line.pk: amount for line, amount in amounts}
+        left = [line for line in lines.values() if line.balance != written.get(line.pk, 0)]
+        if left:
+            names = ", ".join(line.description for line in left[:3])
+            more = f" and {len(left) - 3} more" if len(left) > 3 else ""
+            errors.add(
+                "total",
+                f"This would bring the balance to zero but leave {names}{more} open; write off "
+                "their balances too, or use Write off all balances.",
+                "leaves_lines_open",
+            )
 
 
 def _post_credit_memo(

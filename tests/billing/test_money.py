@@ -80,3 +80,14 @@ def test_parse_amount_refuses_misplaced_thousands_separators(text):
 )
 def test_format_amount_shows_the_currencys_digits(amount, currency, shown):
     assert format_amount(Decimal(amount), currency) == shown
+
+
+def test_parse_amount_takes_ascii_digits_only():
+    with pytest.raises(MoneyError):
+        parse_amount("\u0661\u0662.\u0665\u0660")  # 12.50 in Arabic-Indic digits
+
+
+@pytest.mark.parametrize("amount", ["1" * 30, "1E+40", "-1234567890123456789"])
+def test_to_currency_refuses_amounts_too_large_to_store(amount):
+    with pytest.raises(MoneyError, match="too large"):
+        to_currency(Decimal(amount), "USD")

@@ -623,3 +623,20 @@ def test_preview_reports_a_total_below_zero(invoice):
         document=document, lines=amounts((charge, "1.00"), (discount, "-2.00"))
     )
     assert preview.errors == {"total": ["The write-off total must be more than zero; it is -1.00."]}
+
+
+def test_a_write_off_to_zero_must_leave_no_line_open(clerk):
+    # 7.00 on the charge and -7.00 on its discount: the balance is zero, the lines are not.
+    document = InvoiceFactory()
+    charge = add_line(document, amount="10.00")
+    discount = add_line(document, LineItem.Kind.DISCOUNT, "-7.00", parent=charge)
+    errors = refusal(document, clerk, amounts((charge, "3.00")))
+    assert errors == {
+        "total": [
+            "This would bring the balance to zero but leave Line "
+            f"{charge.description.removeprefix('Line ')}, {discount.description} open; write off "
+            "their balances too, or use Write off all balances."
+        ]
+    }
+    memo = write_off(document, clerk, amounts((charge, "10.00"), (discount, "-7.00")))
+    assert memo.total == Decimal("3.00")

@@ -1,0 +1,432 @@
+"""Reading the C7 file: every check that needs only the file, each problem with its JSON path."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import models
+
+from billing.models import (
+    MAX_LINES_PER_DOCUMENT,
+    Account,
+    AccountingCode,
+    BillingDocument,
+    LineItem,
+)
+from billing.money import (
+    DECIMAL_PLACES,
+    MAX_DIGITS,
+    MoneyError,
+    minor_units,
+    parse_amount,
+    to_currency,
+)
+from writeoffs.models import ReasonCode
+
+# Every amount and every document total must fit the money columns.
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
+
+# `date.fromisoformat` also reads `20261101` and `2026-W44-1`; the file must say `2026-11-01`.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+Kind = LineItem.Kind
+
+#: The field that names a line's own accounting code (SPEC 1), by kind.
+CODE_FIELD = {
+    Kind.CHARGE: "deferred_revenue_code",
+    Kind.DISCOUNT: "deferred_revenue_code",
+    Kind.TAX: "tax_code",
+    Kind.DISCOUNT_TAX: "tax_code",
+}
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _plain_decimal(text: str) -> Decimal | None:
+    """`text` as a decimal, or None for anything else: blank, text, exponents, NaN."""
+    if not text.strip():
+        return None  # parse_amount reads a blank as zero, as a clerk means it; a file does not
+    try:
+        return parse_amount(text)
+    except MoneyError:
+        return None
+
+
+class Reader:
+    """Reads values out of the parsed JSON, recording each problem with its JSON path."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def objects(self, value: object, path: str) -> list[tuple[str, dict]]:
+        """The objects of the JSON list `value`, each with its path."""
+        if not isinstance(value, list):
+            self.problem(path, "must be a list")
+            return []
+        objects = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                objects.append((f"{path}[{index}]", item))
+            else:
+                self.problem(f"{path}[{index}]", "must be an object")
+        return objects
+
+    def text(
+        self, obj: dict, key: str, path: str, *, max_length: int = 0, required: bool = True
+    ) -> str | None:
+        value, path = obj.get(key), f"{path}.{key}"
+        if value is None:
+            if required:
+                self.problem(path, "is missing")
+        elif not isinstance(value, str) or not value.strip():
+            self.problem(path, "must be a non-empty string")
+        elif max_length and len(value) > max_length:
+            self.problem(path, f"has {len(value)} characters; at most {max_length} are allowed")
+        else:
+            return value
+        return None
+
+    def choice(self, obj: dict, key: str, path: str, choices: list[str]) -> str | None:
+        value = obj.get(key)
+        if isinstance(value, str) and value in choices:
+            return value
+        choices = ", ".join(choices)
+        if value is None:
+            self.problem(f"{path}.{key}", f"is missing (one of {choices})")
+        elif isinstance(value, str):
+            self.problem(f"{path}.{key}", f'"{value}" is not one of {choices}')
+        else:
+            self.problem(f"{path}.{key}", f"must be one of {choices}")
+        return None
+
+    def flag(self, obj: dict, key: str, path: str, *, default: bool) -> bool:
+        value = obj.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(f"{path}.{key}", "must be true or false")
+            return default
+        return value
+
+    def date(
+        self, obj: dict, key: str, path: str, *, required: bool = True
+    ) -> datetime.date | None:
+        value, path = obj.get(key), f"{path}.{key}"
+        if value is None:
+            if required:
+                self.problem(path, "is missing")
+            return None
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
+            self.problem(path, "must be a date written YYYY-MM-DD")
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            self.problem(path, f"{value} is not a date")
+            return None
+
+    def amount(self, obj: dict, key: str, path: str, currency: str | None) -> Decimal | None:
+        """An exact amount in `currency` (when that is known) from a decimal string."""
+        value, path = obj.get(key), f"{path}.{key}"
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            self.problem(path, f'write the amount as a string ("{value}"), not a JSON number')
+            return None
+        if not isinstance(value, str):
+            self.problem(path, "is missing" if value is None else "must be a decimal string")
+            return None
+        amount = _plain_decimal(value)
+        if amount is None or abs(amount) >= MAX_AMOUNT:
+            self.problem(path, f'must be a plain decimal string such as "12.50", not "{value}"')
+            return None
+        try:
+            return to_currency(amount, currency) if currency else amount
+        except MoneyError as error:
+            self.problem(path, str(error))
+            return None
+
+    def unique(self, seen: dict[str, str], value: str | None, path: str) -> bool:
+        """Whether `value` is new to `seen` (value -> path); a repeat is a problem."""
+        if value is None:
+            return False
+        if value in seen:
+            self.problem(path, f'"{value}" appears already at {seen[value]}')
+            return False
+        seen[value] = path
+        return True
+
+
+@dataclass
+class Line:
+    path: str
+    position: int
+    ref: str | None
+    kind: str | None
+    parent: str | None
+    description: str | None
+    service_start: datetime.date | None = None
+    service_end: datetime.date | None = None
+    amount: Decimal | None = None
+    balance: Decimal | None = None
+    #: The accounting codes the line names, by field (`tax_code`, `revenue_code`, ...).
+    codes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    path: str
+    type: str | None
+    number: str | None
+    account_number: str | None
+    account_name: str | None
+    currency: str | None
+    date: datetime.date | None
+    due_date: datetime.date | None
+    status: str | None
+    lines: list[Line]
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def balance(self) -> Decimal:
+        return sum((line.balance for line in self.lines), Decimal(0))
+
+
+@dataclass
+class Plan:
+    accounting_codes: list[AccountingCode]
+    reason_codes: list[ReasonCode]
+    documents: list[Document]
+
+
+def read_file(reader: Reader, data: object) -> Plan:
+    if not isinstance(data, dict) or "documents" not in data:
+        reader.problem("top level", "must be a JSON object with a documents list (C7)")
+        return Plan([], [], [])
+    accounting_codes = _read_accounting_codes(reader, data.get("accounting_codes", []))
+    reason_codes = _read_reason_codes(reader, data.get("reason_codes", []))
+    documents = [
+        _read_document(reader, path, obj)
+        for path, obj in reader.objects(data["documents"], "documents")
+    ]
+    numbers, accounts = {}, {}
+    for document in documents:
+        reader.unique(numbers, document.number, f"{document.path}.number")
+        _check_account_name(reader, accounts, document)
+    return Plan(accounting_codes, reason_codes, documents)
+
+
+def _read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]:
+    codes, seen = [], {}
+    for path, obj in reader.objects(value, "accounting_codes"):
+        code = AccountingCode(
+            code=reader.text(obj, "code", path, max_length=_max_length(AccountingCode, "code")),
+            name=reader.text(obj, "name", path, max_length=_max_length(AccountingCode, "name")),
+            type=reader.choice(obj, "type", path, AccountingCode.Type.values),
+            active=reader.flag(obj, "active", path, default=True),
+        )
+        if reader.unique(seen, code.code, f"{path}.code"):
+            codes.append(code)
+    return codes
+
+
+def _read_reason_codes(reader: Reader, value: object) -> list[ReasonCode]:
+    reasons, seen = [], {}
+    for path, obj in reader.objects(value, "reason_codes"):
+        reason = ReasonCode(
+            name=reader.text(obj, "name", path, max_length=_max_length(ReasonCode, "name")),
+            active=reader.flag(obj, "active", path, default=True),
+        )
+        if reader.unique(seen, reason.name, f"{path}.name"):
+            reasons.append(reason)
+    return reasons
+
+
+def _read_document(reader: Reader, path: str, obj: dict) -> Document:
+    account_number, account_name = _read_account(reader, obj, path)
+    document = Document(
+        path=path,
+        type=reader.choice(obj, "type", path, BillingDocument.Type.values),
+        number=reader.text(obj, "number", path, max_length=_max_length(BillingDocument, "number")),
+        account_number=account_number,
+        account_name=account_name,
+        currency=_read_currency(reader, obj, path),
+        date=reader.date(obj, "date", path),
+        due_date=reader.date(obj, "due_date", path),
+        status=reader.choice(obj, "status", path, BillingDocument.Status.values),
+        lines=[],
+    )
+    if document.date and document.due_date and document.due_date < document.date:
+        reader.problem(f"{path}.due_date", f"is before the document date, {document.date}")
+    document.lines = _read_lines(reader, obj.get("lines"), f"{path}.lines", document.currency)
+    _check_totals(reader, document)
+    return document
+
+
+def _read_account(reader: Reader, obj: dict, path: str) -> tuple[str | None, str | None]:
+    account, path = obj.get("account"), f"{path}.account"
+    if not isinstance(account, dict):
+        reader.problem(path, "must be an object with the account's number and name")
+        return None, None
+    return (
+        reader.text(account, "number", path, max_length=_max_length(Account, "number")),
+        reader.text(account, "name", path, max_length=_max_length(Account, "name")),
+    )
+
+
+def _read_currency(reader: Reader, obj: dict, path: str) -> str | None:
+    currency = obj.get("currency")
+    if not isinstance(currency, str):
+        problem = "is missing" if currency is None else "must be a string"
+        reader.problem(f"{path}.currency", f"{problem}: an ISO 4217 currency code such as USD")
+        return None
+    try:
+        minor_units(currency)
+    except MoneyError as error:
+        reader.problem(f"{path}.currency", str(error))
+        return None
+    return currency
+
+
+def _read_lines(reader: Reader, value: object, path: str, currency: str | None) -> list[Line]:
+    if isinstance(value, list) and not value:
+        reader.problem(path, "must hold at least one line")
+        return []
+    if isinstance(value, list) and len(value) > MAX_LINES_PER_DOCUMENT:
+        reader.problem(
+            path, f"has {len(value)} lines; a document has at most {MAX_LINES_PER_DOCUMENT}"
+        )
+        return []
+    lines = [
+        _read_line(reader, line_path, obj, position, currency)
+        for position, (line_path, obj) in enumerate(reader.objects(value, path))
+    ]
+    _check_parents(reader, lines)
+    return lines
+
+
+def _read_line(reader: Reader, path: str, obj: dict, position: int, currency: str | None) -> Line:
+    kind = reader.choice(obj, "kind", path, Kind.values)
+    line = Line(
+        path=path,
+        position=position,
+        ref=reader.text(obj, "ref", path),
+        kind=kind,
+        parent=reader.text(obj, "parent", path, required=kind not in (None, Kind.CHARGE)),
+        description=reader.text(
+            obj, "description", path, max_length=_max_length(LineItem, "description")
+        ),
+    )
+    if kind == Kind.CHARGE:
+        if line.parent is not None:
+            reader.problem(f"{path}.parent", "a charge has no parent")
+        _read_service_dates(reader, obj, line)
+    _read_amounts(reader, obj, line, currency)
+    if kind is not None:
+        _read_codes(reader, obj, line)
+    return line
+
+
+def _read_service_dates(reader: Reader, obj: dict, line: Line) -> None:
+    line.service_start = reader.date(obj, "service_start", line.path, required=False)
+    line.service_end = reader.date(obj, "service_end", line.path, required=False)
+    if line.service_start and line.service_end and line.service_end < line.service_start:
+        reader.problem(
+            f"{line.path}.service_end", f"is before the service start, {line.service_start}"
+        )
+
+
+def _read_amounts(reader: Reader, obj: dict, line: Line, currency: str | None) -> None:
+    line.amount = reader.amount(obj, "amount", line.path, currency)
+    has_balance = obj.get("balance") is not None
+    line.balance = (
+        reader.amount(obj, "balance", line.path, currency) if has_balance else line.amount
+    )
+    if line.amount is None or line.kind is None:
+        return
+    negative = line.kind in LineItem.NEGATIVE_KINDS
+    if (line.amount > 0) if negative else (line.amount < 0):
+        sign = "zero or negative" if negative else "zero or positive"
+        reader.problem(
+            f"{line.path}.amount", f"must be {sign} for a {Kind(line.kind).label.lower()} line"
+        )
+    elif has_balance and line.balance is not None:
+        if line.balance and (line.balance > 0) != (line.amount > 0):
+            reader.problem(f"{line.path}.balance", "must have the sign of the amount")
+        elif abs(line.balance) > abs(line.amount):
+            reader.problem(f"{line.path}.balance", f"is more than the amount, {line.amount}")
+
+
+def _read_codes(reader: Reader, obj: dict, line: Line) -> None:
+    max_length = _max_length(AccountingCode, "code")
+    names = [(CODE_FIELD[line.kind], True)]
+    if line.kind == Kind.CHARGE:
+        names.append(("revenue_code", False))
+    for name, required in names:
+        code = reader.text(obj, name, line.path, max_length=max_length, required=required)
+        if code is not None:
+            line.codes[name] = code
+
+
+def _check_parents(reader: Reader, lines: list[Line]) -> None:
+    """Refs are unique in the document; a parent is a ref of the document of the right kind."""
+    by_ref, seen = {}, {}
+    for line in lines:
+        if reader.unique(seen, line.ref, f"{line.path}.ref"):
+            by_ref[line.ref] = line
+    for line in lines:
+        if line.parent is None or line.kind in (None, Kind.CHARGE):
+            continue
+        parent = by_ref.get(line.parent)
+        wanted = LineItem.PARENT_KIND[line.kind]
+        if parent is None:
+            reader.problem(
+                f"{line.path}.parent", f'no line of this document has the ref "{line.parent}"'
+            )
+        elif parent.kind is not None and parent.kind != wanted:
+            reader.problem(
+                f"{line.path}.parent",
+                f'"{line.parent}" is a {Kind(parent.kind).label.lower()} line; '
+                f"a {Kind(line.kind).label.lower()} line belongs to a {wanted.label.lower()} line",
+            )
+
+
+def _check_totals(reader: Reader, document: Document) -> None:
+    if any(line.amount is None or line.balance is None for line in document.lines):
+        return
+    if abs(document.amount) >= MAX_AMOUNT:
+        reader.problem(document.path, "the lines add up to more than this system stores")
+    elif document.balance < 0:
+        reader.problem(
+            document.path,
+            f"the line balances add up to {document.balance}; a document's balance cannot be "
+            "negative",
+        )
+    elif document.balance == 0 and any(line.balance for line in document.lines):
+        # As after a write-off to zero (writeoffs.services): a settled document has no open
+        # line, or those lines could never be cleared.
+        reader.problem(
+            document.path,
+            "the line balances add up to zero but some lines are still open; a settled "
+            "document's lines must all have a zero balance",
+        )
+
+
+def _check_account_name(
+    reader: Reader, names: dict[str, tuple[str, str]], document: Document
+) -> None:
+    """An account number has one name throughout the file: `names` is number -> (name, path)."""
+    number, name = document.account_number, document.account_name
+    if number is None or name is None:
+        return
+    first_name, first_path = names.setdefault(number, (name, f"{document.path}.account.name"))
+    if name != first_name:
+        reader.problem(
+            f"{document.path}.account.name",
+            f'account {number} is named "{first_name}" at {first_path}',
+        )

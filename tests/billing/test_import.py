@@ -1,0 +1,730 @@
+"""The JSON import (SPEC C7, C3, W9): what it creates, and every kind of file it refuses."""
+
+import copy
+import datetime
+import io
+import json
+import sys
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from billing.importing import ImportRefused, documents_import, import_json_parse
+from billing.models import Account, AccountingCode, BillingDocument, LineItem
+from tests.factories import AccountFactory, AccountingCodeFactory, InvoiceFactory
+from writeoffs.models import ReasonCode
+
+pytestmark = pytest.mark.django_db
+
+# The example of SPEC C7, as `import_json_parse` reads it.
+EXAMPLE = {
+    "accounting_codes": [
+        {"code": "4000", "name": "Subscription Revenue", "type": "SalesRevenue"},
+        {"code": "2500", "name": "Deferred Revenue", "type": "DeferredRevenue"},
+        {"code": "2200", "name": "Sales Tax Payable", "type": "SalesTaxPayable"},
+        {"code": "6100", "name": "Bad Debt Expense", "type": "BadDebt"},
+    ],
+    "reason_codes": [{"name": "Customer Bankruptcy"}],
+    "documents": [
+        {
+            "type": "invoice",
+            "number": "INV00000101",
+            "account": {"number": "A00000001", "name": "Acme Corp"},
+            "currency": "USD",
+            "date": "2026-10-01",
+            "due_date": "2026-10-31",
+            "status": "Posted",
+            "lines": [
+                {
+                    "ref": "c1",
+                    "kind": "charge",
+                    "description": "Gold Plan",
+                    "service_start": "2026-10-01",
+                    "service_end": "2026-10-31",
+                    "amount": "100.00",
+                    "deferred_revenue_code": "2500",
+                    "revenue_code": "4000",
+                },
+                {
+                    "ref": "t1",
+                    "kind": "tax",
+                    "parent": "c1",
+                    "description": "CA State Tax",
+                    "amount": "8.25",
+                    "tax_code": "2200",
+                },
+                {
+                    "ref": "d1",
+                    "kind": "discount",
+                    "parent": "c1",
+                    "description": "10% Loyalty Discount",
+                    "amount": "-10.00",
+                    "deferred_revenue_code": "2500",
+                },
+                {
+                    "ref": "dt1",
+                    "kind": "discount_tax",
+                    "parent": "d1",
+                    "description": "CA State Tax on discount",
+                    "amount": "-0.83",
+                    "tax_code": "2200",
+                },
+            ],
+        }
+    ],
+}
+
+TABLES = [AccountingCode, ReasonCode, Account, BillingDocument, LineItem]
+
+
+def example() -> dict:
+    return copy.deepcopy(EXAMPLE)
+
+
+def example_lines(data: dict) -> list[dict]:
+    return data["documents"][0]["lines"]
+
+
+def charge(number: int, **fields) -> dict:
+    return {
+        "ref": f"c{number}",
+        "kind": "charge",
+        "description": f"Charge {number}",
+        "amount": "1.00",
+        "deferred_revenue_code": "2500",
+        **fields,
+    }
+
+
+def row_counts() -> dict[str, int]:
+    return {table.__name__: table.objects.count() for table in TABLES}
+
+
+def refusal(data) -> list[str]:
+    """The problems the import reports for `data`; asserts that it wrote nothing."""
+    before = row_counts()
+    with pytest.raises(ImportRefused) as refused:
+        documents_import(data=data)
+    assert row_counts() == before
+    return refused.value.problems
+
+
+def parse_refusal(raw: bytes) -> list[str]:
+    with pytest.raises(ImportRefused) as refused:
+        import_json_parse(raw)
+    return refused.value.problems
+
+
+# What an import creates
+
+
+def test_spec_example_imports_exactly():
+    documents_import(data=example())
+
+    codes = {
+        code.code: (code.name, code.type, code.active) for code in AccountingCode.objects.all()
+    }
+    assert codes == {
+        "4000": ("Subscription Revenue", "SalesRevenue", True),
+        "2500": ("Deferred Revenue", "DeferredRevenue", True),
+        "2200": ("Sales Tax Payable", "SalesTaxPayable", True),
+        "6100": ("Bad Debt Expense", "BadDebt", True),
+    }
+    reason = ReasonCode.objects.get(name="Customer Bankruptcy")
+    assert reason.active and not reason.is_default
+    invoice = BillingDocument.objects.get()
+    assert (invoice.type, invoice.number, invoice.currency, invoice.status) == (
+        "invoice",
+        "INV00000101",
+        "USD",
+        "Posted",
+    )
+    assert (invoice.account.number, invoice.account.name) == ("A00000001", "Acme Corp")
+    assert (invoice.date, invoice.due_date) == (
+        datetime.date(2026, 10, 1),
+        datetime.date(2026, 10, 31),
+    )
+    assert invoice.amount == invoice.balance == Decimal("97.42")
+    lines = invoice.lines.order_by("position")
+    assert list(lines.values_list("position", "kind", "description", "parent__description")) == [
+        (0, "charge", "Gold Plan", None),
+        (1, "tax", "CA State Tax", "Gold Plan"),
+        (2, "discount", "10% Loyalty Discount", "Gold Plan"),
+        (3, "discount_tax", "CA State Tax on discount", "10% Loyalty Discount"),
+    ]
+    assert list(lines.values_list("amount", "balance")) == [
+        (Decimal("100.00"), Decimal("100.00")),
+        (Decimal("8.25"), Decimal("8.25")),
+        (Decimal("-10.00"), Decimal("-10.00")),
+        (Decimal("-0.83"), Decimal("-0.83")),
+    ]
+    assert list(lines.values_list("accounting_code__code", "revenue_code__code")) == [
+        ("2500", "4000"),
+        ("2200", None),
+        ("2500", None),
+        ("2200", None),
+    ]
+    assert list(lines.values_list("service_start", "service_end")) == [
+        (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)),
+        (None, None),
+        (None, None),
+        (None, None),
+    ]
+
+
+def test_import_reports_what_it_created():
+    report = documents_import(data=example())
+
+    assert report.accounting_codes == ["4000", "2500", "2200", "6100"]
+    assert report.reason_codes == ["Customer Bankruptcy"]
+    assert report.accounts == ["A00000001"]
+    assert report.documents == ["INV00000101"]
+    assert report.lines == 4
+    assert report.skipped == []
+    assert report.summary() == [
+        "Created 4 accounting codes: 4000, 2500, 2200, 6100",
+        "Created 1 reason code: Customer Bankruptcy",
+        "Created 1 account: A00000001",
+        "Created 1 document with 4 lines: INV00000101",
+    ]
+
+
+def test_balances_of_a_partly_paid_invoice_are_imported():
+    data = example()
+    for line, balance in zip(example_lines(data), ["40.00", "8.25", "-4.00", "0"], strict=True):
+        line["balance"] = balance
+
+    documents_import(data=data)
+
+    invoice = BillingDocument.objects.get()
+    assert list(invoice.lines.values_list("balance", flat=True)) == [
+        Decimal("40.00"),
+        Decimal("8.25"),
+        Decimal("-4.00"),
+        Decimal("0.00"),
+    ]
+    assert (invoice.amount, invoice.balance) == (Decimal("97.42"), Decimal("44.25"))
+
+
+def test_amounts_with_more_zeros_than_the_currency_has_are_kept_exactly():
+    data = example()
+    example_lines(data)[0]["amount"] = "100.000"
+    example_lines(data)[1]["amount"] = "8.250"
+
+    documents_import(data=data)
+
+    assert list(LineItem.objects.values_list("amount", flat=True)[:2]) == [
+        Decimal("100.00"),
+        Decimal("8.25"),
+    ]
+
+
+def test_yen_invoice_imports_whole_amounts():
+    data = example()
+    data["documents"][0]["currency"] = "JPY"
+    for line, amount in zip(example_lines(data), ["12000", "990", "-1200", "-99"], strict=True):
+        line["amount"] = amount
+
+    documents_import(data=data)
+
+    assert BillingDocument.objects.get().amount == Decimal("11691")
+
+
+def test_parent_may_follow_its_child_in_the_file():
+    data = example()
+    data["documents"][0]["lines"].reverse()
+
+    documents_import(data=data)
+
+    tax = LineItem.objects.get(kind="tax")
+    assert (tax.position, tax.parent.description) == (2, "Gold Plan")
+
+
+def test_accounting_codes_may_be_in_the_database_only():
+    for code in EXAMPLE["accounting_codes"]:
+        AccountingCodeFactory(code=code["code"])
+    data = example()
+    del data["accounting_codes"]
+
+    report = documents_import(data=data)
+
+    assert report.documents == ["INV00000101"]
+    assert report.accounting_codes == []
+
+
+def test_codes_that_exist_already_are_reported_and_left_unchanged():
+    AccountingCodeFactory(code="2500", name="Unearned Revenue")
+
+    report = documents_import(data=example())
+
+    assert AccountingCode.objects.get(code="2500").name == "Unearned Revenue"
+    assert "Accounting code 2500 exists already; left unchanged." in report.skipped
+    assert report.accounting_codes == ["4000", "2200", "6100"]
+
+
+def test_reimport_reports_the_existing_number_and_changes_nothing_of_it():
+    documents_import(data=example())
+    data = example()
+    example_lines(data)[1]["balance"] = "0.00"
+    data["documents"].append({**copy.deepcopy(data["documents"][0]), "number": "INV00000102"})
+
+    report = documents_import(data=data)
+
+    assert report.documents == ["INV00000102"]
+    assert "INV00000101 exists already; left unchanged." in report.skipped
+    assert BillingDocument.objects.get(number="INV00000101").balance == Decimal("97.42")
+    assert BillingDocument.objects.get(number="INV00000102").balance == Decimal("89.17")
+    assert Account.objects.count() == 1
+
+
+def test_reimport_of_the_same_file_changes_nothing():
+    documents_import(data=example())
+    before = row_counts()
+
+    report = documents_import(data=example())
+
+    assert row_counts() == before
+    assert report.documents == []
+    assert len(report.skipped) == 6
+
+
+def test_existing_account_is_reused_by_number():
+    account = AccountFactory(number="A00000001", name="Acme Corp")
+
+    documents_import(data=example())
+
+    assert BillingDocument.objects.get().account == account
+
+
+def test_fields_beyond_the_format_are_ignored():
+    data = example()
+    data["exported_by"] = "Zuora"
+    data["documents"][0]["po_number"] = "PO-1"
+    example_lines(data)[1]["service_start"] = "2026-10-01"
+    example_lines(data)[2]["revenue_code"] = "4000"
+
+    documents_import(data=data)
+
+    assert LineItem.objects.get(kind="tax").service_start is None
+    assert LineItem.objects.get(kind="discount").revenue_code is None
+
+
+def test_debit_memo_imports():
+    data = example()
+    data["documents"][0].update(type="debit_memo", number="DM00000001")
+
+    documents_import(data=data)
+
+    assert BillingDocument.objects.get().type == BillingDocument.Type.DEBIT_MEMO
+
+
+def test_codes_may_be_imported_inactive():
+    data = example()
+    data["accounting_codes"][3]["active"] = False
+    data["reason_codes"][0]["active"] = False
+
+    documents_import(data=data)
+
+    assert not AccountingCode.objects.get(code="6100").active
+    assert not ReasonCode.objects.get(name="Customer Bankruptcy").active
+
+
+def test_document_of_2000_lines_imports():
+    data = example()
+    data["documents"][0]["lines"] = [charge(n) for n in range(2000)]
+
+    assert documents_import(data=data).lines == 2000
+
+
+# Reading the file
+
+
+def test_decimal_numbers_are_read_as_decimals_not_floats():
+    assert import_json_parse(b'{"a": 0.1, "b": 1e2, "c": 5}') == {
+        "a": Decimal("0.1"),
+        "b": Decimal("1E+2"),
+        "c": 5,
+    }
+
+
+def test_invalid_json_is_refused_with_its_position():
+    assert parse_refusal(b'{"documents": [}') == [
+        "line 1, column 16: not valid JSON: Expecting value"
+    ]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused(constant):
+    raw = f'{{"documents": [], "x": {constant}}}'.encode()
+    assert parse_refusal(raw) == [
+        f'{constant}: not valid JSON; write amounts as strings such as "12.50"'
+    ]
+
+
+def test_invalid_utf8_is_refused():
+    assert parse_refusal(b'{"documents": [], "name": "Caf\xe9"}') == [
+        "byte 30: the file is not UTF-8 (invalid continuation byte)"
+    ]
+
+
+# What an import refuses, each problem with its JSON path
+
+
+def set_line(index: int, **fields):
+    def change(data):
+        example_lines(data)[index].update(fields)
+
+    return change
+
+
+def set_document(**fields):
+    def change(data):
+        data["documents"][0].update(fields)
+
+    return change
+
+
+def in_yen(index: int, amount: str):
+    def change(data):
+        data["documents"][0]["currency"] = "JPY"
+        for line, whole in zip(example_lines(data), ["12000", "990", "-1200", "-99"], strict=True):
+            line["amount"] = whole
+        example_lines(data)[index]["amount"] = amount
+
+    return change
+
+
+LINE = "documents[0].lines"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            set_line(0, amount=Decimal("100.00")),
+            f'{LINE}[0].amount: write the amount as a string ("100.00"), not a JSON number',
+        ),
+        (
+            set_line(0, amount=100),
+            f'{LINE}[0].amount: write the amount as a string ("100"), not a JSON number',
+        ),
+        (set_line(1, amount="1.005"), f"{LINE}[1].amount: More decimals than USD allows (2)."),
+        (in_yen(1, "1.5"), f"{LINE}[1].amount: JPY has no decimals; enter a whole amount."),
+        (
+            set_line(1, amount="1e2"),
+            f'{LINE}[1].amount: must be a plain decimal string such as "12.50", not "1e2"',
+        ),
+        (
+            set_line(1, amount="NaN"),
+            f'{LINE}[1].amount: must be a plain decimal string such as "12.50", not "NaN"',
+        ),
+        (
+            set_line(1, amount=""),
+            f'{LINE}[1].amount: must be a plain decimal string such as "12.50", not ""',
+        ),
+        (
+            set_line(0, amount="1" + "0" * 18),
+            f'{LINE}[0].amount: must be a plain decimal string such as "12.50", not "1{"0" * 18}"',
+        ),
+        (set_line(1, amount="-8.25"), f"{LINE}[1].amount: must be zero or positive for a tax line"),
+        (
+            set_line(2, amount="10.00"),
+            f"{LINE}[2].amount: must be zero or negative for a discount line",
+        ),
+        (
+            set_line(3, amount="0.83"),
+            f"{LINE}[3].amount: must be zero or negative for a tax on discount line",
+        ),
+        (set_line(0, balance="100.01"), f"{LINE}[0].balance: is more than the amount, 100.00"),
+        (set_line(2, balance="-10.01"), f"{LINE}[2].balance: is more than the amount, -10.00"),
+        (set_line(2, balance="1.00"), f"{LINE}[2].balance: must have the sign of the amount"),
+        (
+            set_line(1, balance=Decimal("8.25")),
+            f'{LINE}[1].balance: write the amount as a string ("8.25"), not a JSON number',
+        ),
+        (set_line(1, parent="c9"), f'{LINE}[1].parent: no line of this document has the ref "c9"'),
+        (
+            set_line(3, parent="c1"),
+            f'{LINE}[3].parent: "c1" is a charge line; a tax on discount line belongs to a '
+            "discount line",
+        ),
+        (
+            set_line(1, parent="t1"),
+            f'{LINE}[1].parent: "t1" is a tax line; a tax line belongs to a charge line',
+        ),
+        (set_line(1, parent=None), f"{LINE}[1].parent: is missing"),
+        (set_line(0, parent="d1"), f"{LINE}[0].parent: a charge has no parent"),
+        (set_line(1, ref="c1"), f'{LINE}[1].ref: "c1" appears already at {LINE}[0].ref'),
+        (
+            set_line(1, kind="fee"),
+            f'{LINE}[1].kind: "fee" is not one of charge, tax, discount, discount_tax',
+        ),
+        (set_line(1, description=""), f"{LINE}[1].description: must be a non-empty string"),
+        (
+            set_line(1, description="x" * 256),
+            f"{LINE}[1].description: has 256 characters; at most 255 are allowed",
+        ),
+        (
+            set_line(1, tax_code="9999"),
+            f"{LINE}[1].tax_code: accounting code 9999 is neither in this file nor in the database",
+        ),
+        (
+            set_line(0, revenue_code="4999"),
+            f"{LINE}[0].revenue_code: accounting code 4999 is neither in this file nor in the "
+            "database",
+        ),
+        (set_line(0, deferred_revenue_code=None), f"{LINE}[0].deferred_revenue_code: is missing"),
+        (
+            set_line(0, service_start="20261001"),
+            f"{LINE}[0].service_start: must be a date written YYYY-MM-DD",
+        ),
+        (
+            set_line(0, service_end="2026-09-30"),
+            f"{LINE}[0].service_end: is before the service start, 2026-10-01",
+        ),
+        (
+            set_document(currency="XYZ"),
+            "documents[0].currency: 'XYZ' is not an ISO 4217 currency code.",
+        ),
+        (
+            set_document(currency="usd"),
+            "documents[0].currency: 'usd' is not an ISO 4217 currency code.",
+        ),
+        (
+            set_document(currency="XAU"),
+            "documents[0].currency: XAU has no minor units and cannot be billed.",
+        ),
+        (set_document(date="20261001"), "documents[0].date: must be a date written YYYY-MM-DD"),
+        (set_document(date="2026-W40-4"), "documents[0].date: must be a date written YYYY-MM-DD"),
+        (set_document(date="2026-02-30"), "documents[0].date: 2026-02-30 is not a date"),
+        (
+            set_document(due_date="2026-09-30"),
+            "documents[0].due_date: is before the document date, 2026-10-01",
+        ),
+        (
+            set_document(status="Paid"),
+            'documents[0].status: "Paid" is not one of Draft, Posted, Canceled',
+        ),
+        (
+            set_document(type="quote"),
+            'documents[0].type: "quote" is not one of invoice, debit_memo',
+        ),
+        (set_document(number=" "), "documents[0].number: must be a non-empty string"),
+        (set_document(number=None), "documents[0].number: is missing"),
+        (
+            set_document(account="Acme"),
+            "documents[0].account: must be an object with the account's number and name",
+        ),
+        (set_document(lines=[]), "documents[0].lines: must hold at least one line"),
+        (set_document(lines={}), "documents[0].lines: must be a list"),
+        (set_document(lines=["c1"]), "documents[0].lines[0]: must be an object"),
+    ],
+)
+def test_bad_input_is_refused_with_its_json_path(change, problem):
+    data = example()
+    change(data)
+    assert refusal(data) == [problem]
+
+
+def test_more_than_2000_lines_are_refused():
+    data = example()
+    data["documents"][0]["lines"] = [charge(n) for n in range(2001)]
+
+    assert refusal(data) == ["documents[0].lines: has 2001 lines; a document has at most 2000"]
+
+
+def test_negative_document_balance_is_refused():
+    data = example()
+    for line in example_lines(data)[:2]:
+        line["balance"] = "0"
+
+    assert refusal(data) == [
+        "documents[0]: the line balances add up to -10.83; a document's balance cannot be negative"
+    ]
+
+
+def test_settled_document_with_open_lines_is_refused():
+    data = example()
+    lines = example_lines(data)
+    lines[0]["balance"] = "10.83"  # offsets the discount and its tax: the balances add up to 0
+    lines[1]["balance"] = "0"
+
+    assert refusal(data) == [
+        "documents[0]: the line balances add up to zero but some lines are still open; a "
+        "settled document's lines must all have a zero balance"
+    ]
+
+
+def test_duplicate_document_number_in_the_file_is_refused():
+    data = example()
+    data["documents"].append(copy.deepcopy(data["documents"][0]))
+
+    assert refusal(data) == [
+        'documents[1].number: "INV00000101" appears already at documents[0].number'
+    ]
+
+
+def test_duplicate_codes_in_the_file_are_refused():
+    data = example()
+    data["accounting_codes"].append({"code": "2500", "name": "Again", "type": "DeferredRevenue"})
+    data["reason_codes"].append({"name": "Customer Bankruptcy"})
+
+    assert refusal(data) == [
+        'accounting_codes[4].code: "2500" appears already at accounting_codes[1].code',
+        'reason_codes[1].name: "Customer Bankruptcy" appears already at reason_codes[0].name',
+    ]
+
+
+def test_accounting_code_of_an_unknown_type_is_refused():
+    data = example()
+    data["accounting_codes"][0]["type"] = "Revenue"
+
+    assert refusal(data)[0].startswith(
+        'accounting_codes[0].type: "Revenue" is not one of AccountsReceivable, OnAccount,'
+    )
+
+
+def test_account_named_otherwise_in_the_database_is_refused():
+    AccountFactory(number="A00000001", name="Acme Holdings")
+
+    assert refusal(example()) == [
+        'documents[0].account.name: account A00000001 is named "Acme Holdings" in the database'
+    ]
+
+
+def test_account_named_two_ways_in_the_file_is_refused():
+    data = example()
+    second = copy.deepcopy(data["documents"][0])
+    second.update(number="INV00000102", account={"number": "A00000001", "name": "ACME"})
+    data["documents"].append(second)
+
+    assert refusal(data) == [
+        'documents[1].account.name: account A00000001 is named "Acme Corp" at '
+        "documents[0].account.name"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ([], "top level: must be a JSON object with a documents list (C7)"),
+        ({"invoices": []}, "top level: must be a JSON object with a documents list (C7)"),
+        ({"documents": {}}, "documents: must be a list"),
+        ({"documents": [], "accounting_codes": [1]}, "accounting_codes[0]: must be an object"),
+    ],
+)
+def test_file_of_the_wrong_shape_is_refused(data, problem):
+    assert refusal(data) == [problem]
+
+
+def test_every_problem_is_reported_at_once():
+    data = example()
+    data["documents"][0]["due_date"] = "2026-09-01"
+    example_lines(data)[1]["amount"] = "1.005"
+    example_lines(data)[3]["parent"] = "c1"
+    data["documents"].append({**copy.deepcopy(data["documents"][0]), "currency": "XYZ"})
+
+    assert refusal(data) == [
+        "documents[0].due_date: is before the document date, 2026-10-01",
+        f"{LINE}[1].amount: More decimals than USD allows (2).",
+        f'{LINE}[3].parent: "c1" is a charge line; a tax on discount line belongs to a discount '
+        "line",
+        "documents[1].currency: 'XYZ' is not an ISO 4217 currency code.",
+        "documents[1].due_date: is before the document date, 2026-10-01",
+        'documents[1].lines[3].parent: "c1" is a charge line; a tax on discount line belongs to '
+        "a discount line",
+        'documents[1].number: "INV00000101" appears already at documents[0].number',
+    ]
+
+
+def test_refusal_leaves_codes_and_other_documents_unwritten():
+    data = example()
+    second = copy.deepcopy(data["documents"][0])
+    second["number"] = "INV00000102"
+    second["lines"][0]["amount"] = "1.001"
+    data["documents"].append(second)
+
+    refusal(data)
+
+    assert not BillingDocument.objects.exists()
+    assert not AccountingCode.objects.exists()
+
+
+def test_existing_document_is_left_unchanged_even_next_to_a_refused_one():
+    InvoiceFactory(number="INV00000101")
+    data = example()
+    data["documents"][0]["lines"][0]["amount"] = "1.001"
+
+    assert refusal(data) == [f"{LINE}[0].amount: More decimals than USD allows (2)."]
+
+
+# The import_invoices command
+
+
+def test_command_imports_a_file(tmp_path):
+    path = tmp_path / "invoices.json"
+    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    out = io.StringIO()
+
+    call_command("import_invoices", str(path), stdout=out)
+
+    assert "Created 1 document with 4 lines: INV00000101" in out.getvalue()
+    assert BillingDocument.objects.filter(number="INV00000101").exists()
+
+
+def test_command_reads_standard_input_for_a_dash(monkeypatch):
+    raw = json.dumps(EXAMPLE).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
+    out = io.StringIO()
+
+    call_command("import_invoices", "-", stdout=out)
+
+    assert "Created 1 document with 4 lines: INV00000101" in out.getvalue()
+
+
+def test_command_reports_existing_numbers(tmp_path):
+    path = tmp_path / "invoices.json"
+    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    call_command("import_invoices", str(path), stdout=io.StringIO())
+    out = io.StringIO()
+
+    call_command("import_invoices", str(path), stdout=out)
+
+    assert "INV00000101 exists already; left unchanged." in out.getvalue()
+    assert BillingDocument.objects.count() == 1
+
+
+def test_command_prints_every_problem_and_fails_without_importing(tmp_path):
+    data = example()
+    example_lines(data)[1]["amount"] = "1.005"
+    example_lines(data)[2]["amount"] = "10.00"
+    path = tmp_path / "invoices.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"Nothing was imported: 2 problems\.") as failed:
+        call_command("import_invoices", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert failed.value.returncode == 1
+    assert err.getvalue().splitlines() == [
+        f"{LINE}[1].amount: More decimals than USD allows (2).",
+        f"{LINE}[2].amount: must be zero or negative for a discount line",
+    ]
+    assert not BillingDocument.objects.exists()
+
+
+def test_command_refuses_invalid_json(tmp_path):
+    path = tmp_path / "invoices.json"
+    path.write_bytes(b'{"documents": [NaN]}')
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"1 problem\."):
+        call_command("import_invoices", str(path), stderr=err)
+
+    assert err.getvalue().startswith("NaN: not valid JSON")
+
+
+def test_command_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match=r"Cannot read .*missing\.json: No such file"):
+        call_command("import_invoices", str(tmp_path / "missing.json"))
