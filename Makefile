@@ -1,4 +1,5 @@
-# `make run` serves the demo on http://127.0.0.1:8000 (SQLite); `make test` runs ruff and pytest.
+# `make run` serves the demo on http://127.0.0.1:8000 (SQLite); `make test` runs ruff and pytest,
+# the browser tests included when Chromium is at /usr/bin/chromium (apt-get install chromium).
 # DATABASE_URL=postgres://postgres@127.0.0.1:5432/writeoffs switches both to PostgreSQL.
 
 VENV := .venv
@@ -29,6 +30,11 @@ $(VENV)/.requirements-dev: $(VENV)/.requirements requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# axe-core, which the accessibility test injects into pages; npm is only needed for tests.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility test will skip (install Node.js and npm)"; fi
+
 migrate: $(VENV)/.requirements
 	$(PY) manage.py migrate --no-input
 
@@ -45,7 +51,7 @@ lint: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint node_modules/.package-lock.json
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 format: $(VENV)/.requirements-dev

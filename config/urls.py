@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from billing import views as billing_views
 
@@ -8,5 +8,7 @@ urlpatterns = [
     path("", billing_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("billing/", include("billing.urls")),
+    path("billing/", include("writeoffs.urls")),
     path("admin/", admin.site.urls),
 ]

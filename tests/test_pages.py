@@ -55,6 +55,15 @@ def test_home_sends_an_anonymous_user_to_the_login_page(client):
     assert response.url == "/accounts/login/?next=/"
 
 
+def test_home_sends_a_user_who_may_see_invoices_to_all_invoices(clerk, client):
+    client.force_login(clerk)
+
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response.url == "/billing/invoices/"
+
+
 def test_home_greets_the_signed_in_user_and_offers_a_sign_out_form(client):
     client.force_login(UserFactory(username="finance"))
 
@@ -135,7 +144,7 @@ def test_messages_show_as_bootstrap_alerts_with_danger_for_errors(admin_client):
         {"action": "make_default", "_selected_action": [reason.pk, other.pk], "index": "0"},
     )
 
-    html = admin_client.get("/").text
+    html = admin_client.get("/", follow=True).text
 
     assert re.search(r'class="alert alert-success[^"]*" role="alert">\s*Reason \d+ is now', html)
     assert re.search(r'class="alert alert-danger[^"]*" role="alert">', html)

@@ -1,0 +1,53 @@
+"""Reads of billing documents for the screens and the API, each in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from billing.models import BillingDocument, Invoice, LineItem
+
+
+def invoice_list(*, q: str = "", status: str = "") -> QuerySet[Invoice]:
+    """All Invoices, newest first, searched by number and account (SPEC C5)."""
+    invoices = Invoice.objects.select_related("account").order_by("-date", "-number")
+    if q := q.strip():
+        invoices = invoices.filter(
+            Q(number__icontains=q) | Q(account__number__icontains=q) | Q(account__name__icontains=q)
+        )
+    if status:
+        invoices = invoices.filter(status=status)
+    return invoices
+
+
+def invoice_get(number: str) -> Invoice:
+    return get_object_or_404(Invoice.objects.select_related("account"), number=number)
+
+
+@dataclass(frozen=True)
+class DisplayLine:
+    """A line in the order a clerk reads an invoice, with how deep it is nested."""
+
+    line: LineItem
+    depth: int
+
+
+def document_lines(document: BillingDocument) -> list[DisplayLine]:
+    """Every charge followed by its taxes, then its discounts each followed by its tax.
+
+    One query; the tree is put together here rather than by recursive SQL.
+    """
+    children: dict[int | None, list[LineItem]] = {}
+    for line in document.lines.select_related("accounting_code").order_by("position"):
+        children.setdefault(line.parent_id, []).append(line)
+    ordered = []
+
+    def visit(parent_id, depth):
+        # Taxes first, then discounts, each group in document order.
+        kids = sorted(children.get(parent_id, ()), key=lambda line: line.kind != LineItem.Kind.TAX)
+        for line in kids:
+            ordered.append(DisplayLine(line, depth))
+            visit(line.pk, depth + 1)
+
+    visit(None, 0)
+    return ordered

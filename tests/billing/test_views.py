@@ -1,0 +1,175 @@
+"""All Invoices and the invoice page (SPEC C4, C5, Q6)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from billing.models import BillingDocument, Invoice, LineItem
+from tests.factories import (
+    AccountFactory,
+    InvoiceFactory,
+    LineItemFactory,
+    add_line,
+    invoice_with_all_kinds,
+)
+from writeoffs.models import ReasonCode
+from writeoffs.services import LineAmount, invoice_write_off
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+@pytest.mark.parametrize("url", ["/billing/invoices/", "/billing/invoices/INV00000101/"])
+def test_anonymous_users_are_sent_to_log_in(client, url):
+    InvoiceFactory(number="INV00000101")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"/accounts/login/?next={url}"
+
+
+@pytest.mark.parametrize("url", ["/billing/invoices/", "/billing/invoices/INV00000101/"])
+def test_users_without_the_view_permission_get_403(client, url, django_user_model):
+    InvoiceFactory(number="INV00000101")
+    client.force_login(django_user_model.objects.create_user("nobody"))
+    assert client.get(url).status_code == 403
+
+
+def test_unknown_invoice_is_404(clerk_client):
+    assert clerk_client.get("/billing/invoices/INV404/").status_code == 404
+
+
+def test_debit_memo_number_is_not_an_invoice_page(clerk_client):
+    InvoiceFactory(number="DM00000001", type=BillingDocument.Type.DEBIT_MEMO)
+    BillingDocument.objects.filter(number="DM00000001").update(type="debit_memo")
+    assert clerk_client.get("/billing/invoices/DM00000001/").status_code == 404
+
+
+def test_all_invoices_lists_newest_first_with_the_currencys_digits(clerk_client):
+    InvoiceFactory(number="INV00000001", date=datetime.date(2026, 9, 1))
+    jpy = InvoiceFactory(number="INV00000002", currency="JPY", date=datetime.date(2026, 10, 1))
+    add_line(jpy, amount="123456")
+    html = clerk_client.get("/billing/invoices/").text
+    assert "All Invoices" in html
+    assert html.index("INV00000002") < html.index("INV00000001")
+    assert '<a href="/billing/invoices/INV00000002/">INV00000002</a>' in html
+    assert "123,456<" in html
+    assert "123,456.00" not in html
+
+
+def test_all_invoices_searches_number_and_account_and_filters_status(clerk_client):
+    acme = AccountFactory(number="A00000077", name="Acme Corp")
+    InvoiceFactory(number="INV00000001", account=acme)
+    InvoiceFactory(number="INV00000002", status=BillingDocument.Status.DRAFT)
+    InvoiceFactory(number="INV00000003")
+    assert "INV00000001" in clerk_client.get("/billing/invoices/?q=acme").text
+    assert "INV00000003" not in clerk_client.get("/billing/invoices/?q=acme").text
+    assert "INV00000003" in clerk_client.get("/billing/invoices/?q=00003").text
+    drafts = clerk_client.get("/billing/invoices/?status=Draft").text
+    assert "INV00000002" in drafts
+    assert "INV00000001" not in drafts
+
+
+def test_all_invoices_shows_50_a_page(clerk_client):
+    InvoiceFactory.create_batch(51)
+    first = clerk_client.get("/billing/invoices/").text
+    assert first.count('href="/billing/invoices/INV') == 50
+    assert "page 1 of 2" in first
+    second = clerk_client.get("/billing/invoices/?page=2").text
+    assert second.count('href="/billing/invoices/INV') == 1
+
+
+def test_all_invoices_has_an_empty_state(clerk_client):
+    assert "There are no invoices yet" in clerk_client.get("/billing/invoices/").text
+    assert "No invoice matches" in clerk_client.get("/billing/invoices/?q=zzz").text
+
+
+def test_invoice_page_nests_tax_discount_and_discount_tax_under_their_charge(clerk_client):
+    invoice, charge, tax, discount, discount_tax = invoice_with_all_kinds(number="INV00000101")
+    second = add_line(invoice, description="Silver Plan", accounting_code=charge.accounting_code)
+    html = clerk_client.get("/billing/invoices/INV00000101/").text
+    order = [html.index(f">{line.description}<") for line in (charge, tax, discount, discount_tax)]
+    assert order == sorted(order)
+    assert html.index(">CA State Tax on discount<") < html.index(">Silver Plan<")
+    assert '<tr class="depth-2">' in html
+    assert second.description in html
+
+
+def test_invoice_page_offers_write_off_in_the_more_actions_menu(clerk_client):
+    invoice_with_all_kinds(number="INV00000101")
+    html = clerk_client.get("/billing/invoices/INV00000101/").text
+    assert 'aria-label="More actions"' in html
+    assert 'hx-get="/billing/invoices/INV00000101/write-off/"' in html
+
+
+@pytest.mark.parametrize(
+    ("status", "balance", "reason"),
+    [
+        ("Draft", None, "Only posted documents can be written off; this one is Draft."),
+        ("Posted", "0.00", "Nothing is left to write off: the balance is zero."),
+    ],
+)
+def test_write_off_is_shown_disabled_with_the_reason(clerk_client, status, balance, reason):
+    invoice = InvoiceFactory(number="INV00000101", status=status)
+    add_line(invoice, balance=balance)
+    html = clerk_client.get("/billing/invoices/INV00000101/").text
+    assert 'disabled aria-describedby="write-off-refusal">Write Off Invoice</button>' in html
+    assert reason in html
+
+
+def test_write_off_is_disabled_for_a_user_without_the_permission(client, viewer):
+    invoice_with_all_kinds(number="INV00000101")
+    client.force_login(viewer)
+    html = client.get("/billing/invoices/INV00000101/").text
+    assert "You do not have permission to write off invoices." in html
+    assert "hx-get=" not in html
+
+
+def test_invoice_page_lists_its_credit_memos_with_links(clerk_client, clerk):
+    invoice, charge, *_ = invoice_with_all_kinds(number="INV00000101")
+    memo = invoice_write_off(
+        document=invoice,
+        user=clerk,
+        memo_date=invoice.date,
+        reason_code=ReasonCode.objects.get(is_default=True),
+        lines=[LineAmount(charge.pk, Decimal("12.50"))],
+    )
+    html = clerk_client.get("/billing/invoices/INV00000101/").text
+    assert f'<a href="/billing/credit-memos/{memo.number}/">{memo.number}</a>' in html
+    assert "84.92 USD" in html  # 97.42 - 12.50
+
+
+def test_list_queries_are_the_same_for_10_and_1000_invoices(clerk_client):
+    InvoiceFactory.create_batch(10)
+    ten = queries(clerk_client, "/billing/invoices/")
+    Invoice.objects.bulk_create(
+        InvoiceFactory.build(number=f"INV9{n:07d}", account=Invoice.objects.first().account)
+        for n in range(990)
+    )
+    assert queries(clerk_client, "/billing/invoices/") == ten
+
+
+def test_invoice_page_queries_are_the_same_for_1_and_200_lines(clerk_client):
+    one = InvoiceFactory(number="INV00000001")
+    add_line(one)
+    many = InvoiceFactory(number="INV00000002")
+    LineItemFactory.create_batch(
+        200, document=many, accounting_code=LineItem.objects.get().accounting_code
+    )
+    assert queries(clerk_client, "/billing/invoices/INV00000001/") == queries(
+        clerk_client, "/billing/invoices/INV00000002/"
+    )

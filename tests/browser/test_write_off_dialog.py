@@ -1,0 +1,219 @@
+"""A clerk writes off an invoice in the Write Off Invoice dialog, in headless Chromium."""
+
+import re
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from billing.models import AccountingCode, BillingDocument, LineItem
+from tests.browser.conftest import sign_in
+from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.factories import (
+    AccountFactory,
+    AccountingCodeFactory,
+    UserFactory,
+    invoice_with_all_kinds,
+)
+from writeoffs.models import CreditMemo
+
+# Data migrations made the reason codes and the memo counter; a flush between tests would
+# remove them, so each test's database is restored from the serialised copy.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "write-off-dialog.png"
+AMOUNT = re.compile(r"^Write-Off Amount for ")
+
+
+@pytest.fixture
+def invoice():
+    """INV00000101: Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
+    UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    AccountingCodeFactory(code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT)
+    acme = AccountFactory(number="A00000001", name="Acme Corp")
+    return invoice_with_all_kinds(number="INV00000101", account=acme)[0]
+
+
+def amount_input(dialog, description):
+    return dialog.get_by_role("textbox", name=f"Write-Off Amount for {description}", exact=True)
+
+
+def total(page):
+    return page.locator("#write-off-amount")
+
+
+def test_clerk_writes_off_every_kind_of_line_and_finds_the_memo(page, invoice):
+    sign_in(page, "clerk")
+    page.get_by_role("button", name="Billing").click()
+    page.get_by_role("link", name="Invoices").click()
+    expect(page.get_by_role("heading", name="All Invoices")).to_be_visible()
+    page.get_by_role("link", name="INV00000101").click()
+
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Write Off Invoice").click()
+    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Accounting Code")).to_be_hidden()
+
+    dialog.get_by_label("Write-Off Date").fill("2026-10-15")
+    dialog.get_by_label("Reason Code").select_option(label="Charge Dispute")
+    dialog.get_by_label("Comment").fill("Customer insolvent")
+    dialog.get_by_role("switch", name="Revenue Impacting").uncheck()
+    dialog.get_by_label("Accounting Code").select_option(label="6100 Bad Debt Expense")
+
+    started = time.monotonic()
+    amount_input(dialog, "Gold Plan").fill("40.00")
+    expect(total(page)).to_have_text("40.00")
+    first_update = time.monotonic() - started
+    amount_input(dialog, "CA State Tax").fill("3.30")
+    expect(total(page)).to_have_text("43.30")
+    amount_input(dialog, "10% Loyalty Discount").fill("-4.00")
+    expect(total(page)).to_have_text("39.30")
+    amount_input(dialog, "CA State Tax on discount").fill("-0.33")
+    expect(total(page)).to_have_text("38.97")
+    expect(page.locator("#remaining-balance")).to_have_text("58.45")
+    print(f"\nthe total updated {first_update * 1000:.0f} ms after typing (150 ms debounce)")
+    assert first_update < 1.0
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    dialog.screenshot(path=SCREENSHOT, caret="initial")
+
+    amount_input(dialog, "CA State Tax").fill("9.00")
+    message = dialog.get_by_text("9.00 is more than this line's balance, 8.25.")
+    expect(message).to_be_visible()
+    expect(total(page)).to_have_text("—")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_text("9.00 is more than this line's balance, 8.25.")).to_be_visible()
+    expect(amount_input(dialog, "CA State Tax")).to_have_attribute("aria-invalid", "true")
+    assert CreditMemo.objects.count() == 0
+
+    amount_input(dialog, "CA State Tax").fill("3.30")
+    expect(total(page)).to_have_text("38.97")
+    dialog.get_by_role("button", name="Save").click()
+
+    expect(dialog).to_be_hidden()
+    memo = CreditMemo.objects.get()
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"Credit memo {memo.number} wrote off 38.97 USD. The invoice balance is now 58.45 USD."
+    )
+    expect(page.locator("#invoice-balance")).to_have_text("58.45 USD")
+    balances = page.locator("table.line-items tbody tr td:last-child")
+    expect(balances).to_have_text(["60.00", "4.95", "-6.00", "-0.50"])
+
+    page.get_by_role("button", name="Billing").click()
+    page.get_by_role("link", name="Credit Memos").click()
+    page.get_by_role("link", name=memo.number).click()
+    expect(page.get_by_role("heading", name=f"Credit Memo {memo.number}")).to_be_visible()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(4)
+    for row, (line, amount) in zip(
+        rows.all(),
+        [
+            ("Gold Plan", "40.00"),
+            ("CA State Tax", "3.30"),
+            ("10% Loyalty Discount", "-4.00"),
+            ("CA State Tax on discount", "-0.33"),
+        ],
+        strict=True,
+    ):
+        expect(row.locator("td").first).to_have_text(line)
+        expect(row.locator("td").nth(2)).to_have_text("6100 Bad Debt Expense")
+        expect(row.locator("td").last).to_have_text(amount)
+    assert memo.reason_code.name == "Charge Dispute"
+    assert str(memo.memo_date) == "2026-10-15"
+    assert page.problems == []
+
+
+def tab_to(page, predicate: str, limit=60):
+    """Press Tab until the focused element matches `predicate` (a CSS selector)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({predicate!r})"):
+            return
+    raise AssertionError(f"Tab never reached {predicate}")
+
+
+def test_clerk_writes_off_with_the_keyboard_only(page, invoice):
+    page.goto("/accounts/login/")
+    tab_to(page, "#id_username")
+    page.keyboard.type("clerk")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery staple")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="All Invoices")).to_be_visible()
+    tab_to(page, "a[href='/billing/invoices/INV00000101/']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Invoice INV00000101")).to_be_visible()
+
+    tab_to(page, "#more-actions")
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Write-Off Date")).to_be_focused()
+
+    page.keyboard.type("10152026")
+    tab_to(page, "#id_reason_code")
+    page.keyboard.press("Home")  # the first reason in name order: Ad hoc Credit
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_label("Comment")).to_be_focused()
+    page.keyboard.type("Keyboard write-off")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("switch", name="Revenue Impacting")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(dialog.get_by_role("switch", name="Revenue Impacting")).not_to_be_checked()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_label("Accounting Code")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # the first bad-debt code
+    tab_to(page, "[data-fill-all]")
+    page.keyboard.press("Enter")  # fills every line with its balance (W13)
+    expect(total(page)).to_have_text("97.42")
+    expect(page.locator("#remaining-balance")).to_have_text("0.00")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("alert")).to_contain_text("The invoice balance is now 0.00 USD.")
+    memo = CreditMemo.objects.get()
+    assert str(memo.memo_date) == "2026-10-15"
+    assert memo.revenue_impacting is False
+    assert memo.comment == "Keyboard write-off"
+    assert memo.reason_code.name == "Ad hoc Credit"
+    assert memo.items.first().accounting_code.code == "6100"
+    assert set(LineItem.objects.values_list("balance", flat=True)) == {Decimal(0)}
+    assert BillingDocument.objects.get(pk=invoice.pk).balance == 0
+    assert page.problems == []
+
+
+def test_dialog_keeps_tab_inside_and_escape_returns_focus_to_the_menu(page, invoice):
+    sign_in(page, "clerk")
+    page.goto("/billing/invoices/INV00000101/")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Write Off Invoice").click()
+    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    expect(dialog.get_by_label("Write-Off Date")).to_be_focused()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('#write-off-dialog')")
+    amount_input(dialog, "Gold Plan").fill("5")
+    expect(total(page)).to_have_text("5.00")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="More actions")).to_be_focused()
+    assert CreditMemo.objects.count() == 0
+    assert page.problems == []
+
+
+def test_double_click_on_save_makes_one_memo(page, invoice):
+    sign_in(page, "clerk")
+    page.goto("/billing/invoices/INV00000101/")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Write Off Invoice").click()
+    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    amount_input(dialog, "Gold Plan").fill("10.00")
+    expect(total(page)).to_have_text("10.00")
+    dialog.get_by_role("button", name="Save").dblclick()
+    expect(page.get_by_role("alert")).to_contain_text("The invoice balance is now 87.42 USD.")
+    assert CreditMemo.objects.count() == 1
+    assert page.problems == []

@@ -1,0 +1,367 @@
+"""The Write Off Invoice dialog, its live total, its save, and the Credit Memos pages."""
+
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from billing.models import AccountingCode, LineItem
+from tests.factories import (
+    AccountingCodeFactory,
+    InvoiceFactory,
+    LineItemFactory,
+    add_line,
+    invoice_with_all_kinds,
+)
+from writeoffs.models import CreditMemo, ReasonCode, WriteOffSettings
+
+pytestmark = pytest.mark.django_db
+
+DIALOG = "/billing/invoices/INV00000101/write-off/"
+TOTAL = "/billing/invoices/INV00000101/write-off/total/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def invoice():
+    return invoice_with_all_kinds(number="INV00000101")
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+def form_data(lines=(), **fields):
+    data = {
+        "memo_date": "2026-10-15",
+        "reason_code": str(ReasonCode.objects.get(is_default=True).pk),
+        "comment": "",
+        "revenue_impacting": "on",
+        "accounting_code": "",
+        "request_key": "key-1",
+    }
+    data.update({f"amount_{line.pk}": amount for line, amount in lines})
+    data.update(fields)
+    return data
+
+
+def balances():
+    return list(LineItem.objects.order_by("pk").values_list("balance", flat=True))
+
+
+@pytest.mark.parametrize(("method", "url"), [("get", DIALOG), ("post", DIALOG), ("post", TOTAL)])
+def test_anonymous_users_are_sent_to_log_in(client, invoice, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(("method", "url"), [("get", DIALOG), ("post", DIALOG), ("post", TOTAL)])
+def test_users_without_the_write_off_permission_get_403_and_nothing_is_written(
+    client, viewer, invoice, method, url
+):
+    client.force_login(viewer)
+    _document, charge, *_ = invoice
+    response = getattr(client, method)(
+        url, form_data([(charge, "1.00")]) if method == "post" else None
+    )
+    assert response.status_code == 403
+    assert CreditMemo.objects.count() == 0
+
+
+@pytest.mark.parametrize("url", ["/billing/credit-memos/", "/billing/credit-memos/CM00000001/"])
+def test_credit_memo_pages_need_the_view_permission(client, django_user_model, url):
+    assert client.get(url).status_code == 302
+    client.force_login(django_user_model.objects.create_user("nobody"))
+    assert client.get(url).status_code == 403
+
+
+def test_dialog_of_an_unknown_invoice_is_404(clerk_client):
+    assert clerk_client.get("/billing/invoices/INV404/write-off/").status_code == 404
+
+
+def test_dialog_shows_every_field_and_line_with_todays_date_and_the_default_reason(
+    clerk_client, invoice
+):
+    html = clerk_client.get(DIALOG, **HTMX).text
+    assert 'aria-labelledby="write-off-title"' in html
+    assert ">Write Off Invoice</h2>" in html
+    for label in (
+        "Write-Off Date",
+        "Reason Code",
+        "Comment",
+        "Revenue Impacting",
+        "Accounting Code",
+    ):
+        assert f">{label}</label>" in html
+    assert f'value="{datetime.date.today():%Y-%m-%d}"' in html or "memo_date" in html
+    assert '<option value="1" selected>Write-off</option>' in html.replace(
+        f'value="{ReasonCode.objects.get(is_default=True).pk}"', 'value="1"'
+    )
+    for line in invoice[1:]:
+        assert f"Write-Off Amount for {line.description}</label>" in html
+    assert html.count('inputmode="decimal"') == 4
+    assert 'data-fill="8.25"' in html
+    assert 'data-fill="-0.83"' in html
+    assert "Write off all balances" in html
+    assert 'id="accounting-code-field" hidden' in html
+    assert 'aria-live="polite"' in html
+
+
+def test_dialog_offers_only_active_expense_codes(clerk_client, invoice):
+    AccountingCodeFactory(code="6100", name="Bad Debt", type=AccountingCode.Type.BAD_DEBT)
+    AccountingCodeFactory(code="6200", name="Other", type=AccountingCode.Type.OTHER_EXPENSES)
+    AccountingCodeFactory(code="6300", name="Old", type=AccountingCode.Type.BAD_DEBT, active=False)
+    html = clerk_client.get(DIALOG, **HTMX).text
+    assert "6100 Bad Debt" in html
+    assert "6200 Other" in html
+    assert "6300 Old" not in html
+    assert "2500" not in html.split('id="id_accounting_code"')[1].split("</select>")[0]
+
+
+def test_dialog_hides_revenue_impacting_when_enhanced_write_off_is_off(clerk_client, invoice):
+    WriteOffSettings.objects.filter(pk=1).update(enhanced_write_off=False)
+    html = clerk_client.get(DIALOG, **HTMX).text
+    assert "Revenue Impacting" not in html
+    assert "Accounting Code" not in html
+
+
+def test_total_adds_up_the_typed_amounts_and_writes_nothing(clerk_client, invoice):
+    _document, charge, tax, discount, discount_tax = invoice
+    before = balances()
+    html = clerk_client.post(
+        TOTAL,
+        form_data([(charge, "1,000"), (tax, "8.25"), (discount, "-10"), (discount_tax, "")]),
+        **HTMX,
+    ).text
+    assert "1,000.00 is more than this line" in html
+    html = clerk_client.post(
+        TOTAL,
+        form_data([(charge, "50"), (tax, "8.25"), (discount, "-10"), (discount_tax, "-0.83")]),
+        **HTMX,
+    ).text
+    assert (
+        '<output id="write-off-amount" aria-labelledby="write-off-amount-label">47.42</output>'
+        in html
+    )
+    assert '<span id="remaining-balance">50.00</span>' in html
+    assert f'hx-swap-oob="innerHTML:#id_amount_{charge.pk}_error"' in html
+    assert "<form" not in html
+    assert balances() == before
+    assert CreditMemo.objects.count() == 0
+
+
+def test_total_names_the_line_whose_amount_cannot_be_read(clerk_client, invoice):
+    _document, charge, tax, *_ = invoice
+    html = clerk_client.post(TOTAL, form_data([(charge, "1e3"), (tax, "1.005")]), **HTMX).text
+    assert f'innerHTML:#id_amount_{charge.pk}_error">Enter a plain amount such as 1234.56.<' in html
+    assert f'innerHTML:#id_amount_{tax.pk}_error">More decimals than USD allows (2).<' in html
+    assert ">—</output>" in html
+
+
+def test_save_writes_off_and_redirects_to_the_invoice_with_a_message(clerk_client, invoice, clerk):
+    _document, charge, tax, discount, discount_tax = invoice
+    bad_debt = AccountingCodeFactory(code="6100", type=AccountingCode.Type.BAD_DEBT)
+    response = clerk_client.post(
+        DIALOG,
+        form_data(
+            [(charge, "40.00"), (tax, "3.30"), (discount, "-4.00"), (discount_tax, "-0.33")],
+            comment="Customer insolvent",
+            revenue_impacting="",
+            accounting_code=str(bad_debt.pk),
+        ),
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/billing/invoices/INV00000101/"
+    memo = CreditMemo.objects.get()
+    assert memo.total == Decimal("38.97")
+    assert memo.comment == "Customer insolvent"
+    assert memo.revenue_impacting is False
+    assert memo.created_by == clerk
+    assert {item.accounting_code for item in memo.items.all()} == {bad_debt}
+    page = clerk_client.get("/billing/invoices/INV00000101/").text
+    assert f"Credit memo {memo.number} wrote off 38.97 USD." in page
+    assert "The invoice balance is now 58.45 USD." in page
+
+
+def test_refused_save_puts_each_message_next_to_its_field_and_leaves_the_inputs(
+    clerk_client, invoice
+):
+    _document, charge, tax, *_ = invoice
+    response = clerk_client.post(
+        DIALOG,
+        form_data(
+            [(charge, "5.00"), (tax, "9.00")],
+            memo_date="2026-09-01",
+            comment="x" * 256,
+            revenue_impacting="",
+        ),
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "HX-Redirect" not in response
+    assert json.loads(response["HX-Trigger"]) == {"writeOffRefused": {}}
+    html = response.text
+    assert "<form" not in html and "<input" not in html  # what the clerk typed stays as typed
+    expected = {
+        "id_memo_date_error": "The write-off date cannot be before the document date, 2026-10-01.",
+        "id_comment_error": "Keep the comment to 255 characters; it has 256.",
+        "id_accounting_code_error": "Choose the bad-debt or other expense accounting code to "
+        "book the write-off to.",
+        f"id_amount_{tax.pk}_error": "9.00 is more than this line&#x27;s balance, 8.25.",
+        f"id_amount_{charge.pk}_error": "",
+        "id_reason_code_error": "",
+    }
+    for target, message in expected.items():
+        assert f'<div hx-swap-oob="innerHTML:#{target}">{message}</div>' in html
+    assert CreditMemo.objects.count() == 0
+
+
+def test_refused_save_shows_a_problem_of_the_whole_invoice_above_the_fields(clerk_client):
+    paid = InvoiceFactory(number="INV00000102")
+    line = add_line(paid, balance="0.00")
+    response = clerk_client.post(
+        "/billing/invoices/INV00000102/write-off/", form_data([(line, "")]), **HTMX
+    )
+    assert (
+        '<div hx-swap-oob="innerHTML:#write-off-errors"><div class="alert alert-danger mb-3">'
+        '<p class="mb-0">Nothing is left to write off: the balance is zero.</p>'
+    ) in response.text
+
+
+def test_save_refuses_a_line_of_another_invoice_and_writes_nothing(clerk_client, invoice):
+    _document, charge, *_ = invoice
+    other = add_line(InvoiceFactory(number="INV00000999"))
+    before = balances()
+    data = form_data([(charge, "1.00")])
+    data[f"amount_{other.pk}"] = "1.00"
+    response = clerk_client.post(DIALOG, data, **HTMX)
+    assert "HX-Redirect" not in response
+    assert f"{other.pk} is not a line of INV00000101" in response.text
+    assert balances() == before
+    assert CreditMemo.objects.count() == 0
+
+
+def test_a_double_submitted_save_makes_one_memo(clerk_client, invoice):
+    _document, charge, *_ = invoice
+    data = form_data([(charge, "10.00")], request_key="same-dialog")
+    first = clerk_client.post(DIALOG, data, **HTMX)
+    second = clerk_client.post(DIALOG, data, **HTMX)
+    assert first["HX-Redirect"] == second["HX-Redirect"]
+    assert CreditMemo.objects.count() == 1
+    charge.refresh_from_db()
+    assert charge.balance == Decimal("90.00")
+
+
+def test_writing_off_all_balances_leaves_the_invoice_at_zero(clerk_client, invoice):
+    document = invoice[0]
+    data = form_data([(line, str(line.balance)) for line in invoice[1:]])
+    assert clerk_client.post(DIALOG, data, **HTMX)["HX-Redirect"]
+    document.refresh_from_db()
+    assert document.balance == 0
+    assert set(LineItem.objects.values_list("balance", flat=True)) == {Decimal(0)}
+
+
+def invoice_with_lines(number, count):
+    invoice = InvoiceFactory(number=number)
+    code = AccountingCodeFactory(code="2500")
+    LineItemFactory.create_batch(count, document=invoice, accounting_code=code)
+    invoice.amount = invoice.balance = Decimal("100.00") * count
+    invoice.save()
+    return invoice
+
+
+def queries(client, method, url, data=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data, **HTMX)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("endpoint", ["dialog", "total", "save"])
+def test_query_counts_are_the_same_for_1_and_200_lines(clerk_client, endpoint):
+    counts = []
+    for number, count in (("INV00000001", 1), ("INV00000002", 200)):
+        invoice = invoice_with_lines(number, count)
+        url = f"/billing/invoices/{number}/write-off/"
+        lines = [(line, "1.00") for line in invoice.lines.all()]
+        if endpoint == "dialog":
+            counts.append(queries(clerk_client, "get", url))
+        elif endpoint == "total":
+            counts.append(queries(clerk_client, "post", url + "total/", form_data(lines)))
+        else:
+            data = form_data(lines, request_key=number)
+            counts.append(queries(clerk_client, "post", url, data))
+    assert counts[0] == counts[1]
+
+
+# Credit Memos
+
+
+@pytest.fixture
+def memos(invoice, clerk_client):
+    _document, charge, tax, *_ = invoice
+    clerk_client.post(DIALOG, form_data([(charge, "10.00"), (tax, "1.00")]), **HTMX)
+    other_reason = ReasonCode.objects.get(name="Charge Dispute")
+    clerk_client.post(
+        DIALOG,
+        form_data(
+            [(charge, "5.00")],
+            reason_code=str(other_reason.pk),
+            memo_date="2026-11-01",
+            request_key="key-2",
+        ),
+        **HTMX,
+    )
+    return list(CreditMemo.objects.order_by("number"))
+
+
+def test_credit_memo_list_shows_each_memo_and_filters_by_date_and_reason(clerk_client, memos):
+    html = clerk_client.get("/billing/credit-memos/").text
+    assert "CM00000001" in html
+    assert "CM00000002" in html
+    assert "11.00 USD" in html
+    assert ">clerk<" in html
+    dated = clerk_client.get("/billing/credit-memos/?date_from=2026-10-20").text
+    assert "CM00000002" in dated
+    assert "CM00000001" not in dated
+    reason = ReasonCode.objects.get(name="Charge Dispute").pk
+    by_reason = clerk_client.get(f"/billing/credit-memos/?reason_code={reason}").text
+    assert "CM00000002" in by_reason
+    assert "CM00000001" not in by_reason
+
+
+def test_credit_memo_list_ignores_an_unreadable_date_and_says_so(clerk_client, memos):
+    html = clerk_client.get("/billing/credit-memos/?date_from=yesterday").text
+    assert "Enter a valid date." in html
+    assert "CM00000001" in html
+
+
+def test_credit_memo_page_shows_its_items_and_the_document(clerk_client, memos, invoice):
+    html = clerk_client.get("/billing/credit-memos/CM00000001/").text
+    assert '<a href="/billing/invoices/INV00000101/">INV00000101</a>' in html
+    assert "Gold Plan" in html
+    assert "CA State Tax" in html
+    assert "2500" in html
+    assert "2200" in html
+    assert "10.00" in html
+
+
+def test_unknown_credit_memo_is_404(clerk_client):
+    assert clerk_client.get("/billing/credit-memos/CM99999999/").status_code == 404
+
+
+def test_credit_memo_pages_query_counts_do_not_grow(clerk_client, memos, invoice):
+    few = queries(clerk_client, "get", "/billing/credit-memos/")
+    detail = queries(clerk_client, "get", "/billing/credit-memos/CM00000001/")
+    _document, charge, *_ = invoice
+    for n in range(3, 13):
+        clerk_client.post(DIALOG, form_data([(charge, "0.01")], request_key=f"key-{n}"), **HTMX)
+    assert queries(clerk_client, "get", "/billing/credit-memos/") == few
+    assert queries(clerk_client, "get", "/billing/credit-memos/CM00000002/") == detail

@@ -1,0 +1,57 @@
+"""Reads of credit memos and reason codes for the screens, each in a fixed number of queries."""
+
+from datetime import date
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from billing.models import BillingDocument
+from writeoffs.models import CreditMemo, ReasonCode
+from writeoffs.services import WRITE_OFF_PERMISSION
+
+
+def default_reason_code() -> ReasonCode | None:
+    return ReasonCode.objects.filter(is_default=True, active=True).first()
+
+
+def write_off_refusal(document: BillingDocument, user) -> str:
+    """Why `user` cannot write off `document` (SPEC W1), or "" when they can."""
+    if not user.has_perm(WRITE_OFF_PERMISSION):
+        return "You do not have permission to write off invoices."
+    return document.write_off_refusal
+
+
+def document_credit_memos(document: BillingDocument) -> QuerySet[CreditMemo]:
+    """The credit memos applied to `document`, newest first."""
+    return document.credit_memos.select_related("reason_code").order_by("-number")
+
+
+def credit_memo_list(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    reason_code: ReasonCode | None = None,
+) -> QuerySet[CreditMemo]:
+    memos = CreditMemo.objects.select_related(
+        "document__account", "reason_code", "created_by"
+    ).order_by("-number")
+    if date_from:
+        memos = memos.filter(memo_date__gte=date_from)
+    if date_to:
+        memos = memos.filter(memo_date__lte=date_to)
+    if reason_code:
+        memos = memos.filter(reason_code=reason_code)
+    return memos
+
+
+def credit_memo_get(number: str) -> CreditMemo:
+    return get_object_or_404(
+        CreditMemo.objects.select_related("document__account", "reason_code", "created_by"),
+        number=number,
+    )
+
+
+def credit_memo_items(memo: CreditMemo):
+    return memo.items.select_related("source_line", "accounting_code").order_by(
+        "source_line__position"
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from writeoffs import views
+
+app_name = "writeoffs"
+
+urlpatterns = [
+    path("invoices/<str:number>/write-off/", views.write_off, name="write-off"),
+    path("invoices/<str:number>/write-off/total/", views.write_off_total, name="write-off-total"),
+    path("credit-memos/", views.credit_memo_list, name="credit-memo-list"),
+    path("credit-memos/<str:number>/", views.credit_memo_detail, name="credit-memo-detail"),
+]
