@@ -15,11 +15,16 @@ PRODUCTION = {
 }
 
 
+def production_free_environment() -> dict[str, str]:
+    """This process's environment without what the browser tests set for themselves."""
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
-        env={**os.environ, **env},
+        env={**production_free_environment(), **env},
         capture_output=True,
         text=True,
         timeout=60,

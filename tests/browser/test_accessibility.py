@@ -12,7 +12,7 @@ from tests.factories import AccountingCodeFactory, UserFactory, invoice_with_all
 from writeoffs.models import ReasonCode
 from writeoffs.services import LineAmount, invoice_write_off
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def serious_violations(page) -> list[str]:

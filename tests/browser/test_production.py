@@ -1,7 +1,6 @@
 """The pages under `gunicorn config.wsgi` with DJANGO_DEBUG=0: static files through whitenoise,
 no console errors, no Content Security Policy violations."""
 
-import os
 import re
 import socket
 import subprocess
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.test_settings import production_free_environment
 
 PROJECT = Path(__file__).resolve().parents[2]
 PASSWORD = "finance-demo-only"
@@ -27,7 +28,7 @@ def production_site(tmp_path):
     """The demo data served by gunicorn with production settings, on an SQLite file of its own."""
     port = free_port()
     env = {
-        **os.environ,
+        **production_free_environment(),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "production-test-" + "k" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",

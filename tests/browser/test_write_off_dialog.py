@@ -19,9 +19,7 @@ from tests.factories import (
 )
 from writeoffs.models import CreditMemo
 
-# Data migrations made the reason codes and the memo counter; a flush between tests would
-# remove them, so each test's database is restored from the serialised copy.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "write-off-dialog.png"
 AMOUNT = re.compile(r"^Write-Off Amount for ")

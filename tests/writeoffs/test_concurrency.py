@@ -17,7 +17,7 @@ THREADS = 8
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_write_offs_never_take_the_balance_below_zero(clerk):
     invoice = InvoiceFactory()
     charges = [add_line(invoice, amount="100.00") for _ in range(2)]
@@ -69,7 +69,7 @@ def test_concurrent_write_offs_never_take_the_balance_below_zero(clerk):
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_write_offs_of_different_invoices_get_gapless_numbers(clerk):
     invoices = [InvoiceFactory() for _ in range(THREADS)]
     lines = [add_line(invoice, amount="10.00") for invoice in invoices]
