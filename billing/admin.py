@@ -102,16 +102,7 @@ class BillingDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "currency"]
     list_select_related = ["account"]
     search_fields = ["number", "account__number", "account__name"]
-    fields = [
-        "number",
-        "account",
-        "date",
-        "due_date",
-        "status",
-        "currency",
-        "amount_display",
-        "balance_display",
-    ]
+    fields = list_display
     readonly_fields = ["amount_display", "balance_display"]
     inlines = [LineItemInline]
 
