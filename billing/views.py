@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -13,7 +14,7 @@ INVOICES_PER_PAGE = 50
 
 @require_GET
 @login_required
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     if request.user.has_perm(VIEW_INVOICES):
         return redirect("billing:invoice-list")
     return render(request, "home.html")
@@ -22,7 +23,7 @@ def home(request):
 @require_GET
 @login_required
 @permission_required(VIEW_INVOICES, raise_exception=True)
-def invoice_list(request):
+def invoice_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     if status not in BillingDocument.Status.values:
@@ -39,7 +40,7 @@ def invoice_list(request):
 @require_GET
 @login_required
 @permission_required(VIEW_INVOICES, raise_exception=True)
-def invoice_detail(request, number):
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     invoice = selectors.invoice_get(number)
     return render(
         request,

@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from billing import selectors as billing_selectors
 from billing.models import Invoice
@@ -29,6 +31,10 @@ VIEW_INVOICES = "billing.view_invoice"
 MEMOS_PER_PAGE = 50
 
 
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 def _dialog_context(invoice: Invoice, form: WriteOffForm, preview=None) -> dict:
     return {
         "invoice": invoice,
@@ -41,12 +47,15 @@ def _dialog_context(invoice: Invoice, form: WriteOffForm, preview=None) -> dict:
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required([VIEW_INVOICES, WRITE_OFF_PERMISSION], raise_exception=True)
-def write_off(request, number):
+def write_off(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """GET: the dialog. POST: save; a refused save answers 200 (htmx does not swap 4xx answers)
     with every message, put in place next to its field or line without touching the inputs."""
     invoice = billing_selectors.invoice_get(number)
     lines = billing_selectors.document_lines(invoice)
     if request.method == "GET":
+        if not request.htmx:
+            # The dialog is a fragment of the invoice page; opened on its own, show that page.
+            return redirect("billing:invoice-detail", number)
         form = WriteOffForm(
             document=invoice,
             lines=lines,
@@ -84,7 +93,7 @@ def write_off(request, number):
 @require_POST
 @login_required
 @permission_required([VIEW_INVOICES, WRITE_OFF_PERMISSION], raise_exception=True)
-def write_off_total(request, number):
+def write_off_total(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """The live total: the Write-Off Details and each line's message, computed by the server
     from what is typed so far. It writes nothing."""
     invoice = billing_selectors.invoice_get(number)
@@ -111,7 +120,7 @@ def _preview(invoice: Invoice, form: WriteOffForm):
 @require_GET
 @login_required
 @permission_required(VIEW_INVOICES, raise_exception=True)
-def credit_memo_list(request):
+def credit_memo_list(request: HttpRequest) -> HttpResponse:
     filters = CreditMemoFilterForm(request.GET or None)
     memos = selectors.credit_memo_list(**filters.filters())
     page = Paginator(memos, MEMOS_PER_PAGE).get_page(request.GET.get("page"))
@@ -121,7 +130,7 @@ def credit_memo_list(request):
 @require_GET
 @login_required
 @permission_required(VIEW_INVOICES, raise_exception=True)
-def credit_memo_detail(request, number):
+def credit_memo_detail(request: HttpRequest, number: str) -> HttpResponse:
     memo = selectors.credit_memo_get(number)
     return render(
         request,

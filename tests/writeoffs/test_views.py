@@ -81,6 +81,12 @@ def test_credit_memo_pages_need_the_view_permission(client, django_user_model, u
     assert client.get(url).status_code == 403
 
 
+def test_dialog_opened_outside_the_invoice_page_shows_the_invoice_page(clerk_client, invoice):
+    response = clerk_client.get(DIALOG)
+    assert response.status_code == 302
+    assert response.url == "/billing/invoices/INV00000101/"
+
+
 def test_dialog_of_an_unknown_invoice_is_404(clerk_client):
     assert clerk_client.get("/billing/invoices/INV404/write-off/").status_code == 404
 
