@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "billing",
     "writeoffs",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [

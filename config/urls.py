@@ -11,4 +11,5 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("billing/", include("writeoffs.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
 ]

@@ -1,12 +1,15 @@
 from django.urls import path
 
+import billing.converters  # noqa: F401 - registers <number:...>
 from writeoffs import views
 
 app_name = "writeoffs"
 
 urlpatterns = [
-    path("invoices/<str:number>/write-off/", views.write_off, name="write-off"),
-    path("invoices/<str:number>/write-off/total/", views.write_off_total, name="write-off-total"),
+    path("invoices/<number:number>/write-off/", views.write_off, name="write-off"),
+    path(
+        "invoices/<number:number>/write-off/total/", views.write_off_total, name="write-off-total"
+    ),
     path("credit-memos/", views.credit_memo_list, name="credit-memo-list"),
-    path("credit-memos/<str:number>/", views.credit_memo_detail, name="credit-memo-detail"),
+    path("credit-memos/<number:number>/", views.credit_memo_detail, name="credit-memo-detail"),
 ]

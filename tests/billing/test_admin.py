@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from api.services import api_token_create
 from billing.models import (
     Account,
     AccountingCode,
@@ -55,6 +56,7 @@ def books(admin_user):
         balance=0,
     )
     Group.objects.create(name="Finance")
+    api_token_create(user=admin_user, name="Billing script")
     return invoice, memo, debit_memo
 
 

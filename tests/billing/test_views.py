@@ -173,3 +173,15 @@ def test_invoice_page_queries_are_the_same_for_1_and_200_lines(clerk_client):
     assert queries(clerk_client, "/billing/invoices/INV00000001/") == queries(
         clerk_client, "/billing/invoices/INV00000002/"
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/billing/invoices/INV%00/",
+        "/billing/invoices/INV%00/write-off/",
+        "/billing/credit-memos/CM%00/",
+    ],
+)
+def test_a_control_character_in_a_number_is_not_found(clerk_client, url):
+    assert clerk_client.get(url).status_code == 404

@@ -1,0 +1,34 @@
+"""`Authorization: Bearer <token>`: the request acts as the token's user, with that user's
+permissions (SPEC C4)."""
+
+from django.core.exceptions import PermissionDenied
+from ninja.security import HttpBearer
+
+from api.errors import ApiError, Reason
+from api.services import api_token_user
+
+BEARER_CHALLENGE = 'Bearer realm="api"'
+
+
+class InvalidToken(ApiError):
+    def __init__(self):
+        super().__init__(
+            401,
+            Reason("invalid_token", "The bearer token is unknown or revoked."),
+        )
+
+
+class BearerToken(HttpBearer):
+    """Also checks `permission`, so that a token without it gets 403 before its body is read."""
+
+    def __init__(self, permission: str):
+        super().__init__()
+        self.permission = permission
+
+    def authenticate(self, request, token: str):
+        user = api_token_user(token)
+        if user is None:
+            raise InvalidToken()
+        if not user.has_perm(self.permission):
+            raise PermissionDenied(f"Your user lacks the permission {self.permission}.")
+        return user

@@ -1,0 +1,338 @@
+"""The API's JSON, named as in Zuora's REST API: the write-off request and every response.
+
+The write-off body is read by `read_write_off_request`, not by django-ninja, so that JSON numbers
+become exact `Decimal`s: `json` hands each number's literal text to a `Decimal`, never through a
+binary float (Zuora's own SDK sends amounts as JSON numbers). Amounts may also be strings.
+"""
+
+import json
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from api.errors import ApiError, Reason, shape_reasons
+from billing.models import LineItem
+from billing.money import MoneyError, parse_amount, quantum
+
+
+class RefusedNumber:
+    """A JSON number that is read but never accepted: `1e3`, `NaN` or `Infinity` (SPEC W6).
+
+    It stands where the number was, so the refusal can name that field."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _json_float(text: str) -> Decimal | RefusedNumber:
+    if "e" in text or "E" in text:
+        return RefusedNumber(text)
+    return Decimal(text)
+
+
+def read_json(body: bytes):
+    """The body as Python values, every JSON number a `Decimal` or a `RefusedNumber`."""
+    try:
+        return json.loads(
+            body, parse_float=_json_float, parse_int=Decimal, parse_constant=RefusedNumber
+        )
+    except (ValueError, RecursionError) as error:
+        raise ApiError(
+            400, Reason("invalid_json", f"The body is not valid JSON: {error}.")
+        ) from None
+
+
+def _refuse(code: str, message: str) -> PydanticCustomError:
+    # The message goes in as context so that braces in it are never read as a template.
+    return PydanticCustomError(code, "{message}", {"message": message})
+
+
+def _amount(value) -> Decimal:
+    if isinstance(value, RefusedNumber):
+        raise _refuse(
+            "invalid_amount",
+            f"{value.text} is not a plain decimal: send amounts such as 1234.56, "
+            "with no exponent, NaN or Infinity.",
+        )
+    if isinstance(value, str):
+        try:
+            value = parse_amount(value)
+        except MoneyError as error:
+            raise _refuse("invalid_amount", str(error)) from None
+    elif not isinstance(value, Decimal):
+        raise _refuse("invalid_amount", 'Send the amount as a number or a string such as "12.50".')
+    return value
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _line_id(value) -> int:
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        return int(value)
+    raise _refuse(
+        "invalid_id",
+        "Send the line's id as a string of digits, as GET /api/v1/invoices/{number} shows it.",
+    )
+
+
+def _text(value: str) -> str:
+    # PostgreSQL cannot store NUL in text, so it is refused here rather than failing there.
+    if "\x00" in value:
+        raise _refuse("invalid_text", "Text cannot contain the NUL character.")
+    return value
+
+
+def _memo_date(value) -> date:
+    # `date.fromisoformat` alone would also take `20261015` and `2026-W42-4`.
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _refuse("invalid_date", "Send the date as YYYY-MM-DD, e.g. 2026-10-15.")
+
+
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "pattern": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"},
+            ],
+            "description": "A plain decimal, as a JSON number or a string; no exponent.",
+            "examples": ["10.00"],
+        }
+    ),
+]
+LineId = Annotated[
+    int,
+    PlainValidator(_line_id),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,18}$", "examples": ["1"]}),
+]
+MemoDate = Annotated[
+    date, PlainValidator(_memo_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class _Request(BaseModel):
+    # Strict: `5` is not a string and `"Yes"` only ever means "Yes". Unknown fields (Zuora has
+    # many this application does not use) are ignored.
+    model_config = ConfigDict(strict=True)
+
+
+class TaxationItemRequest(_Request):
+    taxationItemId: LineId = Field(description="A tax or discount-tax line of the item.")
+    amount: Amount = Field(Decimal(0), description="Left out: zero.")
+
+
+class WriteOffItemRequest(_Request):
+    invoiceItemId: LineId = Field(description="A charge or discount line of the invoice.")
+    amountWithoutTax: Amount = Field(Decimal(0), description="Left out: zero.")
+    taxationItems: list[TaxationItemRequest] = Field(
+        default_factory=list, description="The item's own tax lines to write off."
+    )
+
+
+class WriteOffRequest(_Request):
+    memoDate: MemoDate | None = Field(
+        None, description="Left out: today, or the invoice date when that is later."
+    )
+    reasonCode: Text | None = Field(None, description="Left out or empty: the default reason.")
+    comment: Text | None = Field(None, description="At most 255 characters.")
+    revenueImpacting: Literal["Yes", "No"] = "Yes"
+    nonRevenueWriteOffAccountingCode: Text | None = Field(
+        None, description="Required when revenueImpacting is No: a BadDebt or OtherExpenses code."
+    )
+    items: list[WriteOffItemRequest] = Field(
+        None,
+        min_length=1,
+        description="The amount to write off per line; lines left out are not written off. "
+        "Left out altogether: every line's whole balance.",
+    )
+
+
+def read_write_off_request(body: bytes) -> WriteOffRequest:
+    """The body of a write-off, or `ApiError(400)` naming each field that cannot be read.
+
+    An empty body asks for the defaults: the full balance, today, the default reason."""
+    data = read_json(body) if body.strip() else {}
+    try:
+        return WriteOffRequest.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(400, *shape_reasons(error.errors(include_url=False))) from None
+
+
+# Responses. Amounts are decimal strings with the currency's digits; ids are strings, as in Zuora.
+
+DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["10.00"])]
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(description="Stable: scripts may rely on it.")
+    message: str
+    field: str | None = Field(description="The JSON path of the field, e.g. items[0].amount.")
+
+
+class RefusalOut(BaseModel):
+    success: Literal[False]
+    reasons: list[ReasonOut]
+
+
+class CreditMemoRefOut(BaseModel):
+    id: str
+    number: str
+    amount: DecimalString
+
+
+class WriteOffOut(BaseModel):
+    success: Literal[True]
+    creditMemo: CreditMemoRefOut
+
+
+class LineOut(BaseModel):
+    id: str
+    kind: LineItem.Kind
+    parentId: str | None
+    description: str
+    serviceStartDate: date | None
+    serviceEndDate: date | None
+    amount: DecimalString
+    balance: DecimalString
+
+
+class InvoiceOut(BaseModel):
+    success: Literal[True]
+    id: str
+    invoiceNumber: str
+    accountNumber: str
+    accountName: str
+    currency: str
+    invoiceDate: date
+    dueDate: date
+    status: str
+    amount: DecimalString
+    balance: DecimalString
+    lines: list[LineOut]
+
+
+class CreditMemoItemOut(BaseModel):
+    id: str
+    sourceItemId: str
+    sourceItemKind: LineItem.Kind
+    description: str
+    amount: DecimalString
+    accountingCode: str
+
+
+class CreditMemoOut(BaseModel):
+    success: Literal[True]
+    id: str
+    number: str
+    invoiceNumber: str
+    memoDate: date
+    reasonCode: str
+    comment: str
+    revenueImpacting: Literal["Yes", "No"]
+    status: str
+    currency: str
+    amount: DecimalString
+    createdBy: str
+    createdAt: datetime
+    items: list[CreditMemoItemOut]
+
+
+def decimal_string(amount: Decimal, currency: str) -> str:
+    exact = amount.quantize(quantum(currency))
+    return str(exact if exact else abs(exact))
+
+
+def _yes_no(flag: bool) -> str:
+    return "Yes" if flag else "No"
+
+
+def invoice_body(invoice, lines: list[LineItem]) -> dict:
+    currency = invoice.currency
+    return {
+        "success": True,
+        "id": str(invoice.pk),
+        "invoiceNumber": invoice.number,
+        "accountNumber": invoice.account.number,
+        "accountName": invoice.account.name,
+        "currency": currency,
+        "invoiceDate": invoice.date,
+        "dueDate": invoice.due_date,
+        "status": invoice.status,
+        "amount": decimal_string(invoice.amount, currency),
+        "balance": decimal_string(invoice.balance, currency),
+        "lines": [
+            {
+                "id": str(line.pk),
+                "kind": line.kind,
+                "parentId": str(line.parent_id) if line.parent_id else None,
+                "description": line.description,
+                "serviceStartDate": line.service_start,
+                "serviceEndDate": line.service_end,
+                "amount": decimal_string(line.amount, currency),
+                "balance": decimal_string(line.balance, currency),
+            }
+            for line in lines
+        ],
+    }
+
+
+def write_off_body(memo) -> dict:
+    return {
+        "success": True,
+        "creditMemo": {
+            "id": str(memo.pk),
+            "number": memo.number,
+            "amount": decimal_string(memo.total, memo.document.currency),
+        },
+    }
+
+
+def credit_memo_body(memo, items) -> dict:
+    currency = memo.document.currency
+    return {
+        "success": True,
+        "id": str(memo.pk),
+        "number": memo.number,
+        "invoiceNumber": memo.document.number,
+        "memoDate": memo.memo_date,
+        "reasonCode": memo.reason_code.name,
+        "comment": memo.comment,
+        "revenueImpacting": _yes_no(memo.revenue_impacting),
+        "status": memo.status,
+        "currency": currency,
+        "amount": decimal_string(memo.total, currency),
+        "createdBy": memo.created_by.get_username(),
+        "createdAt": memo.created_at,
+        "items": [
+            {
+                "id": str(item.pk),
+                "sourceItemId": str(item.source_line_id),
+                "sourceItemKind": item.source_line.kind,
+                "description": item.source_line.description,
+                "amount": decimal_string(item.amount, currency),
+                "accountingCode": item.accounting_code.code,
+            }
+            for item in items
+        ],
+    }

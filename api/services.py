@@ -1,0 +1,60 @@
+"""Making, checking and revoking API tokens: the only code that writes `ApiToken` rows."""
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from api.models import ApiToken
+
+TOKEN_PREFIX = "wo_"
+PREFIX_LENGTH = 10
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """A new token of `user`, and the token itself: the only time it is in clear."""
+    api_token = ApiToken(user=user, name=name)
+    return api_token, api_token_issue(api_token=api_token)
+
+
+api_token_create.alters_data = True
+
+
+def api_token_issue(*, api_token: ApiToken) -> str:
+    """Save the unsaved `api_token` with a new secret, and return that secret."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    api_token.key_hash = token_hash(token)
+    api_token.prefix = token[:PREFIX_LENGTH]
+    api_token.save()
+    return token
+
+
+api_token_issue.alters_data = True
+
+
+def api_token_revoke(*, api_token: ApiToken) -> None:
+    """From now on requests with this token get 401. Kept, not deleted, for the record."""
+    if api_token.revoked_at is None:
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+
+
+api_token_revoke.alters_data = True
+
+
+def api_token_user(token: str):
+    """The active user whose unrevoked token this is, or None."""
+    api_token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if api_token is None:
+        return None
+    # An UPDATE of one column, not `save()`, so concurrent requests never write back stale rows.
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used=timezone.now())
+    return api_token.user

@@ -1,0 +1,199 @@
+"""The write-off API under /api/v1/ (SPEC C8): Zuora's paths and JSON, served by the selectors
+and the write-off service the screens use.
+
+django-ninja builds the OpenAPI document from the schemas below and serves it with Swagger UI
+from its own packaged static files (no CDN). The write-off body is read by the view itself, so
+its schema is added to the document by `WriteOffApi`.
+"""
+
+import re
+from functools import partial
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpResponse
+from ninja import NinjaAPI, Status, Swagger
+from ninja.errors import AuthenticationError
+from ninja.openapi.schema import REF_TEMPLATE
+
+from api.auth import BEARER_CHALLENGE, BearerToken
+from api.errors import ApiError, Reason
+from api.idempotency import MAX_KEY_LENGTH, idempotent
+from api.schemas import (
+    CreditMemoOut,
+    InvoiceOut,
+    RefusalOut,
+    WriteOffOut,
+    WriteOffRequest,
+    credit_memo_body,
+    invoice_body,
+    write_off_body,
+)
+from api.writeoff import write_off
+from billing import selectors as billing_selectors
+from writeoffs import selectors as writeoff_selectors
+from writeoffs.services import WRITE_OFF_PERMISSION
+
+VIEW_INVOICES = "billing.view_invoice"
+
+
+class WriteOffApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        body = WriteOffRequest.model_json_schema(ref_template=REF_TEMPLATE)
+        schema["components"]["schemas"].update(body.pop("$defs"), WriteOffRequest=body)
+        return schema
+
+
+api = WriteOffApi(
+    title="Write-off API",
+    version="1",
+    description="Write off invoices as Zuora's `PUT /v1/invoices/{invoiceKey}/write-off` does. "
+    "Every request needs `Authorization: Bearer <token>` (`python manage.py create_api_token`).",
+    urls_namespace="api-v1",
+    # Swagger UI would otherwise call out to validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
+    # The browsable docs and the document are pages of the application: sign in first (C4).
+    docs_decorator=login_required,
+)
+
+view_invoices = BearerToken(VIEW_INVOICES)
+write_off_invoices = BearerToken(WRITE_OFF_PERMISSION)
+
+IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_LENGTH}}}")
+READ_REFUSALS = frozenset({401, 403, 404})
+WRITE_OFF_REFUSALS = frozenset({400, 401, 403, 404, 409, 422})
+WRITE_OFF_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="WriteOffRequest")}}
+        },
+    },
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
+            "description": "A retry with the same key and body gets the first response back.",
+        }
+    ],
+}
+
+
+# Each path is also routed with a trailing slash (out of the document): APPEND_SLASH cannot
+# redirect a PUT, and a client that adds the slash should not get an HTML 404.
+INVOICE = {"auth": view_invoices, "response": {200: InvoiceOut, READ_REFUSALS: RefusalOut}}
+WRITE_OFF = {
+    "auth": write_off_invoices,
+    "response": {200: WriteOffOut, WRITE_OFF_REFUSALS: RefusalOut},
+}
+CREDIT_MEMO = {"auth": view_invoices, "response": {200: CreditMemoOut, READ_REFUSALS: RefusalOut}}
+
+
+@api.get(
+    "/invoices/{number}",
+    operation_id="getInvoice",
+    summary="Retrieve an invoice with its lines",
+    tags=["Invoices"],
+    **INVOICE,
+)
+@api.get("/invoices/{number}/", include_in_schema=False, **INVOICE)
+def invoice_detail(request, number: str):
+    invoice = _found(billing_selectors.invoice_get, number, "invoice")
+    lines = [display.line for display in billing_selectors.document_lines(invoice)]
+    return invoice_body(invoice, lines)
+
+
+@api.put(
+    "/invoices/{number}/write-off",
+    operation_id="writeOffInvoice",
+    summary="Write off an invoice",
+    tags=["Invoices"],
+    description="No `items`: every line's whole balance. No `memoDate`: today (the invoice "
+    "date if that is later). No `reasonCode`: the default reason. Amounts are plain decimals, "
+    "as JSON numbers or strings.",
+    openapi_extra=WRITE_OFF_BODY,
+    **WRITE_OFF,
+)
+@api.put("/invoices/{number}/write-off/", include_in_schema=False, **WRITE_OFF)
+def write_off_invoice(request, number: str, response: HttpResponse):
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return Status(*_write_off(request, number, None))
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            400,
+            Reason(
+                "invalid_idempotency_key",
+                f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+                "e.g. a UUID.",
+                "Idempotency-Key",
+            ),
+        )
+    status, body, replayed = idempotent(request, key, partial(_write_off, request, number))
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(status, body)
+
+
+@api.get(
+    "/credit-memos/{number}",
+    operation_id="getCreditMemo",
+    summary="Retrieve a credit memo with its items",
+    tags=["Credit memos"],
+    **CREDIT_MEMO,
+)
+@api.get("/credit-memos/{number}/", include_in_schema=False, **CREDIT_MEMO)
+def credit_memo_detail(request, number: str):
+    memo = _found(writeoff_selectors.credit_memo_get, number, "credit memo")
+    return credit_memo_body(memo, writeoff_selectors.credit_memo_items(memo))
+
+
+def _write_off(request, number: str, request_key: str | None) -> tuple[int, dict]:
+    try:
+        invoice = _found(billing_selectors.invoice_get, number, "invoice")
+        memo = write_off(
+            document=invoice, user=request.auth, body=request.body, request_key=request_key
+        )
+    except ApiError as error:
+        return error.status, error.body()
+    return 200, write_off_body(memo)
+
+
+def _found(get, number: str, noun: str):
+    not_found = ApiError(404, Reason("not_found", f"There is no {noun} {number}."))
+    # No number holds NUL, and PostgreSQL would refuse to even look for one.
+    if "\x00" in number:
+        raise not_found
+    try:
+        return get(number)
+    except Http404:
+        raise not_found from None
+
+
+@api.exception_handler(ApiError)
+def _refused(request, error: ApiError):
+    response = api.create_response(request, error.body(), status=error.status)
+    if error.status == 401:
+        response["WWW-Authenticate"] = BEARER_CHALLENGE
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request, error):
+    # ninja raises this when the Authorization header is missing or not a bearer token.
+    reason = Reason("not_authenticated", "Send the header Authorization: Bearer <token>.")
+    return _refused(request, ApiError(401, reason))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, error):
+    return _refused(request, ApiError(403, Reason("permission_denied", str(error))))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, error):
+    reason = Reason("body_too_large", "The body is larger than this server accepts.")
+    return _refused(request, ApiError(400, reason))

@@ -1,0 +1,50 @@
+"""Fixtures for calling the API as a script would: with a bearer token and a raw JSON body."""
+
+import json
+
+import pytest
+
+from api.services import api_token_create
+from tests.api.helpers import bearer, write_off_path
+from tests.factories import invoice_with_all_kinds
+
+
+@pytest.fixture
+def clerk_token(clerk) -> str:
+    return api_token_create(user=clerk, name="tests")[1]
+
+
+@pytest.fixture
+def viewer_token(viewer) -> str:
+    return api_token_create(user=viewer, name="tests")[1]
+
+
+@pytest.fixture
+def put_write_off(client, clerk_token):
+    """`put_write_off(number, body, **headers)`: a PUT as the clerk. A `str` body is sent as it
+    is (to send `1e3` or `NaN`), anything else as JSON."""
+
+    def put(number, body, token=clerk_token, **headers):
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
+        return client.put(
+            write_off_path(number),
+            data,
+            content_type="application/json",
+            headers={**bearer(token), **headers},
+        )
+
+    return put
+
+
+@pytest.fixture
+def get_as_clerk(client, clerk_token):
+    def get(path):
+        return client.get(path, headers=bearer(clerk_token))
+
+    return get
+
+
+@pytest.fixture
+def invoice():
+    """INV00000101: Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
+    return invoice_with_all_kinds(number="INV00000101")
