@@ -728,3 +728,21 @@ def test_command_refuses_invalid_json(tmp_path):
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match=r"Cannot read .*missing\.json: No such file"):
         call_command("import_invoices", str(tmp_path / "missing.json"))
+
+
+def test_command_explains_a_clash_with_an_import_running_at_the_same_moment(tmp_path, monkeypatch):
+    # The clash itself (a unique number committed by another import between this import's
+    # checks and its inserts) is stood in for by the error the database raises then.
+    from django.db import IntegrityError
+
+    from billing.management.commands import import_invoices
+
+    def clash(*, data):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(import_invoices, "documents_import", clash)
+    path = tmp_path / "invoices.json"
+    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+
+    with pytest.raises(CommandError, match="another import created some of the same"):
+        call_command("import_invoices", str(path), stdout=io.StringIO())

@@ -3,6 +3,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from billing.importing import ImportRefused, documents_import, import_json_parse
 
@@ -25,6 +26,13 @@ class Command(BaseCommand):
             count = len(refused.problems)
             raise CommandError(
                 f"Nothing was imported: {count} problem{'s' if count != 1 else ''}."
+            ) from None
+        except IntegrityError:
+            # The file was checked against the database, but another import committed the same
+            # number or code in the meantime; the transaction rolled back as a whole.
+            raise CommandError(
+                "Nothing was imported: another import created some of the same documents or "
+                "codes at the same moment. Run the import again to see what is left to import."
             ) from None
         for sentence in report.summary():
             self.stdout.write(sentence)
