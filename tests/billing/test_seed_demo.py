@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -20,8 +20,15 @@ TABLES = [AccountingCode, ReasonCode, Account, BillingDocument, LineItem, get_us
 
 def seed() -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    # Tests run with DEBUG off, as a server would.
+    call_command("seed_demo", allow_published_passwords=True, stdout=out)
     return out.getvalue()
+
+
+def test_seed_demo_refuses_to_run_without_debug_unless_told():
+    with pytest.raises(CommandError, match="--allow-published-passwords"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert BillingDocument.objects.count() == 0
 
 
 def row_counts() -> dict[str, int]:

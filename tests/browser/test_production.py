@@ -36,7 +36,11 @@ def production_site(tmp_path):
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
-    for command in (["migrate", "-v0"], ["seed_demo"], ["collectstatic", "--no-input", "-v0"]):
+    for command in (
+        ["migrate", "-v0"],
+        ["seed_demo", "--allow-published-passwords"],
+        ["collectstatic", "--no-input", "-v0"],
+    ):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=PROJECT, env=env, check=True, timeout=120
         )

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -110,7 +111,21 @@ OPEN_SHARES = [Decimal("0"), Decimal("0.25"), Decimal("0.5"), Decimal("1")]
 class Command(BaseCommand):
     help = "Load the demo data and the demo logins; running it again changes nothing."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-published-passwords",
+            action="store_true",
+            help="load the demo even though DJANGO_DEBUG is off (a staging copy, say)",
+        )
+
+    def handle(self, *args, allow_published_passwords=False, **options):
+        if not settings.DEBUG and not allow_published_passwords:
+            # The demo logins' passwords are in the README: never on a server by accident.
+            raise CommandError(
+                "seed_demo makes logins whose passwords are published (one a superuser) and is "
+                "meant for a local copy with DJANGO_DEBUG on. To load it with DJANGO_DEBUG off "
+                "anyway, pass --allow-published-passwords."
+            )
         with transaction.atomic():
             report = documents_import(data=demo_data(timezone.localdate()))
             created_users = _create_users()
