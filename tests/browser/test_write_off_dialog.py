@@ -38,6 +38,13 @@ def amount_input(dialog, description):
     return dialog.get_by_role("textbox", name=f"Write-Off Amount for {description}", exact=True)
 
 
+def open_write_off_dialog(page, number):
+    page.goto(f"/billing/invoices/{number}/")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Write Off Invoice").click()
+    return page.get_by_role("dialog", name="Write Off Invoice")
+
+
 def total(page):
     return page.locator("#write-off-amount")
 
@@ -186,10 +193,7 @@ def test_clerk_writes_off_with_the_keyboard_only(page, invoice):
 
 def test_dialog_keeps_tab_inside_and_escape_returns_focus_to_the_menu(page, invoice):
     sign_in(page, "clerk")
-    page.goto("/billing/invoices/INV00000101/")
-    page.get_by_role("button", name="More actions").click()
-    page.get_by_role("button", name="Write Off Invoice").click()
-    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    dialog = open_write_off_dialog(page, "INV00000101")
     expect(dialog.get_by_label("Write-Off Date")).to_be_focused()
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -205,10 +209,7 @@ def test_dialog_keeps_tab_inside_and_escape_returns_focus_to_the_menu(page, invo
 
 def test_double_click_on_save_makes_one_memo(page, invoice):
     sign_in(page, "clerk")
-    page.goto("/billing/invoices/INV00000101/")
-    page.get_by_role("button", name="More actions").click()
-    page.get_by_role("button", name="Write Off Invoice").click()
-    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    dialog = open_write_off_dialog(page, "INV00000101")
     amount_input(dialog, "Gold Plan").fill("10.00")
     expect(total(page)).to_have_text("10.00")
     dialog.get_by_role("button", name="Save").dblclick()
