@@ -4,7 +4,7 @@ permissions (SPEC C4)."""
 from django.core.exceptions import PermissionDenied
 from ninja.security import HttpBearer
 
-from api.errors import ApiError, Reason
+from api.errors import ApiError, Code, Reason
 from api.services import api_token_user
 
 BEARER_CHALLENGE = 'Bearer realm="api"'
@@ -14,7 +14,7 @@ class InvalidToken(ApiError):
     def __init__(self):
         super().__init__(
             401,
-            Reason("invalid_token", "The bearer token is unknown or revoked."),
+            Reason(Code.INVALID_TOKEN, "The bearer token is unknown or revoked."),
         )
 
 

@@ -1,20 +1,26 @@
 """Refusals as the API sends them: `{"success": false, "reasons": [{code, message, field}]}`.
 
-Status codes, one scheme throughout:
-400 the request cannot be read (not JSON, a wrong type, an amount or date in the wrong format);
-401 no valid bearer token; 403 the token's user lacks the permission; 404 no such document;
-409 a request with the same `Idempotency-Key` is still running; 422 the request was read but
-breaks a write-off rule (or reuses an `Idempotency-Key` with another body).
+The codes are the write-off's own enumeration (`writeoffs.errors.WriteOffErrorCode`), shared
+with the dialog. Status codes, one scheme throughout:
+400 the request cannot be read (not JSON, a key twice, a wrong type, an amount or date in the
+wrong format); 401 no valid bearer token; 403 the token's user lacks the permission; 404 no
+such document; 409 a request with the same `Idempotency-Key` is still running; 422 the request
+was read but breaks a write-off rule (or reuses an `Idempotency-Key` with another body).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from pydantic_core import ErrorDetails
+
+from billing.parsing import json_path
+from writeoffs.errors import WriteOffErrorCode
+
+Code = WriteOffErrorCode
 
 
 @dataclass(frozen=True)
 class Reason:
-    code: str
+    code: WriteOffErrorCode
     message: str
     field: str | None = None
 
@@ -26,27 +32,20 @@ class ApiError(Exception):
         self.reasons = reasons
 
     def body(self) -> dict:
-        return {"success": False, "reasons": [asdict(reason) for reason in self.reasons]}
+        return {
+            "success": False,
+            "reasons": [
+                {"code": reason.code.value, "message": reason.message, "field": reason.field}
+                for reason in self.reasons
+            ],
+        }
 
 
-def json_path(location) -> str | None:
-    """`("items", 0, "taxationItems", 1, "amount")` -> `items[0].taxationItems[1].amount`."""
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path or None
-
-
-# pydantic's own error types, renamed to this API's codes; custom errors keep their type.
+# pydantic's own error types, as this API names them; custom errors carry a code already.
 _SHAPE_CODES = {
-    "missing": "required",
-    "literal_error": "invalid_choice",
-    "string_type": "wrong_type",
-    "list_type": "wrong_type",
-    "model_type": "wrong_type",
+    "missing": Code.REQUIRED,
+    "literal_error": Code.INVALID_CHOICE,
+    "too_short": Code.TOO_SHORT,
 }
 # Clearer words than pydantic's for these; `too_short` can only be an empty `items`.
 _SHAPE_MESSAGES = {
@@ -59,9 +58,16 @@ def shape_reasons(errors: list[ErrorDetails]) -> list[Reason]:
     """The reasons for a body whose shape or formats are wrong (pydantic's errors)."""
     return [
         Reason(
-            _SHAPE_CODES.get(error["type"], error["type"]),
+            _shape_code(error["type"]),
             _SHAPE_MESSAGES.get(error["type"], error["msg"]),
             json_path(error["loc"]),
         )
         for error in errors
     ]
+
+
+def _shape_code(pydantic_type: str) -> WriteOffErrorCode:
+    if pydantic_type in Code:
+        return Code(pydantic_type)
+    # Every other type pydantic reports is a value of the wrong JSON type.
+    return _SHAPE_CODES.get(pydantic_type, Code.WRONG_TYPE)

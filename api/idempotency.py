@@ -1,25 +1,21 @@
 """`Idempotency-Key` (SPEC C8): a retried write-off gets the first response back, success or
-refusal, instead of running again. Keys are kept 24 hours per user.
-
-The record is committed before the write-off runs, so that a second request with the same key
-finds it while the first is still running (409) instead of waiting for it.
+refusal, instead of running again. The keys are kept in the one key ledger
+(`writeoffs.keys`), scoped to the user and the API channel, for 24 hours.
 """
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.db import transaction
-from django.utils import timezone
-
-from api.errors import ApiError, Reason
-from api.models import IdempotencyRecord
-
-KEPT_FOR = timedelta(hours=24)
-# A request unfinished after this long died with its process. Running it again is safe: the
-# write-off service returns the memo made under the same request key instead of a second one.
-ABANDONED_AFTER = timedelta(minutes=5)
-MAX_KEY_LENGTH = 255
+from api.errors import ApiError, Code, Reason
+from writeoffs.keys import (
+    Channel,
+    KeyInProgress,
+    KeyRefused,
+    LedgerKey,
+    key_claim,
+    key_complete,
+    key_release,
+)
 
 
 def request_hash(method: str, path: str, body: bytes) -> str:
@@ -27,58 +23,31 @@ def request_hash(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
 
 
-def idempotent(request, key: str, run: Callable[[str], tuple[int, dict]]) -> tuple[int, dict, bool]:
+def idempotent(
+    request, key: str, run: Callable[[LedgerKey], tuple[int, dict]]
+) -> tuple[int, dict, bool]:
     """`(status, body, replayed)`: the stored first response to this key, or what
-    `run(request_key)` responds now, stored for the next 24 hours."""
+    `run(ledger_key)` responds now, stored for the next 24 hours."""
     fingerprint = request_hash(request.method, request.path, request.body)
-    record = _claim(request.auth, key, fingerprint)
-    if record.completed:
-        return record.status_code, record.response, True
     try:
-        status, body = run(f"api-{record.pk}")
-    except BaseException:
-        # No response to keep: let a retry run the request again.
-        record.delete()
-        raise
-    record.completed, record.status_code, record.response = True, status, body
-    record.save(update_fields=["completed", "status_code", "response"])
-    return status, body, False
-
-
-def _claim(user, key: str, fingerprint: str) -> IdempotencyRecord:
-    now = timezone.now()
-    with transaction.atomic():
-        IdempotencyRecord.objects.filter(user=user, created__lt=now - KEPT_FOR).delete()
-        record, created = IdempotencyRecord.objects.get_or_create(
-            user=user, key=key, defaults={"request_hash": fingerprint, "created": now}
-        )
-    if created:
-        return record
-    if record.request_hash != fingerprint:
-        raise ApiError(
-            422,
-            Reason(
-                "idempotency_key_reused",
-                "This Idempotency-Key was used for another request in the last 24 hours. "
-                "Send a new key with a new request.",
-            ),
-        )
-    if record.completed:
-        return record
-    if record.created > now - ABANDONED_AFTER or not _take_over(record, now):
+        entry = key_claim(user=request.auth, channel=Channel.API, key=key, fingerprint=fingerprint)
+    except KeyRefused as refused:
+        raise ApiError(422, Reason(refused.problem.code, refused.problem.message)) from None
+    except KeyInProgress:
         raise ApiError(
             409,
             Reason(
-                "request_in_progress",
+                Code.REQUEST_IN_PROGRESS,
                 "A request with this Idempotency-Key is still running; retry in a moment.",
             ),
-        )
-    return record
-
-
-def _take_over(record: IdempotencyRecord, now) -> bool:
-    """Restart an abandoned request; False when another retry restarted it first."""
-    restarted = IdempotencyRecord.objects.filter(
-        pk=record.pk, completed=False, created=record.created
-    ).update(created=now)
-    return restarted == 1
+        ) from None
+    if entry.completed:
+        return entry.response_status, entry.response_body, True
+    try:
+        status, body = run(LedgerKey(Channel.API, key, fingerprint))
+    except BaseException:
+        # No response to keep: let a retry run the request again.
+        key_release(entry=entry)
+        raise
+    key_complete(entry=entry, status=status, body=body)
+    return status, body, False

@@ -1,4 +1,4 @@
-"""API tokens, and the stored first responses that make a retried write-off safe (SPEC C8)."""
+"""API tokens (SPEC C8). Idempotency keys live in the one key ledger, `writeoffs.RequestKey`."""
 
 from django.conf import settings
 from django.db import models
@@ -30,33 +30,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… {self.name}"
-
-
-class IdempotencyRecord(models.Model):
-    """The first response to a write-off request sent with an `Idempotency-Key` header.
-
-    The row is written, and committed, before the write-off runs: a second request with the
-    same key then finds it and waits for nothing. `completed` is set with the response.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(
-        max_length=64, help_text="SHA-256 of the method, path and body of the first request."
-    )
-    created = models.DateTimeField()
-    completed = models.BooleanField(default=False)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user"),
-            models.CheckConstraint(
-                condition=Q(completed=False) | Q(status_code__isnull=False, response__isnull=False),
-                name="idempotency_completed_has_response",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.key

@@ -5,7 +5,6 @@ become exact `Decimal`s: `json` hands each number's literal text to a `Decimal`,
 binary float (Zuora's own SDK sends amounts as JSON numbers). Amounts may also be strings.
 """
 
-import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,36 +21,21 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from api.errors import ApiError, Reason, shape_reasons
+from api.errors import ApiError, Code, Reason, shape_reasons
 from billing.models import LineItem
 from billing.money import MoneyError, parse_amount, quantum
-
-
-class RefusedNumber:
-    """A JSON number that is read but never accepted: `1e3`, `NaN` or `Infinity` (SPEC W6).
-
-    It stands where the number was, so the refusal can name that field."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-
-def _json_float(text: str) -> Decimal | RefusedNumber:
-    if "e" in text or "E" in text:
-        return RefusedNumber(text)
-    return Decimal(text)
+from billing.parsing import JsonRefused, RefusedNumber, parse_iso_date, parse_json, text_problem
+from writeoffs.models import MAX_COMMENT_LENGTH
 
 
 def read_json(body: bytes):
-    """The body as Python values, every JSON number a `Decimal` or a `RefusedNumber`."""
+    """The body as Python values, every JSON number a `Decimal` or a `RefusedNumber`; 400
+    naming the place when it is not JSON this API reads (a key twice included)."""
     try:
-        return json.loads(
-            body, parse_float=_json_float, parse_int=Decimal, parse_constant=RefusedNumber
-        )
-    except (ValueError, RecursionError) as error:
-        raise ApiError(
-            400, Reason("invalid_json", f"The body is not valid JSON: {error}.")
-        ) from None
+        return parse_json(body)
+    except JsonRefused as refused:
+        message = f"The body is not JSON this API reads: {refused.message}"
+        raise ApiError(400, Reason(Code.INVALID_JSON, message, refused.path)) from None
 
 
 def _refuse(code: str, message: str) -> PydanticCustomError:
@@ -61,49 +45,48 @@ def _refuse(code: str, message: str) -> PydanticCustomError:
 
 def _amount(value) -> Decimal:
     if isinstance(value, RefusedNumber):
+        shown = value.text if len(value.text) <= 24 else f"{value.text[:24]}…"
         raise _refuse(
-            "invalid_amount",
-            f"{value.text} is not a plain decimal: send amounts such as 1234.56, "
-            "with no exponent, NaN or Infinity.",
+            Code.INVALID_AMOUNT,
+            f"{shown} is not an amount: send a plain decimal such as 1234.56, with no exponent, "
+            "NaN or Infinity.",
         )
     if isinstance(value, str):
         try:
             value = parse_amount(value)
         except MoneyError as error:
-            raise _refuse("invalid_amount", str(error)) from None
+            raise _refuse(Code.INVALID_AMOUNT, str(error)) from None
     elif not isinstance(value, Decimal):
-        raise _refuse("invalid_amount", 'Send the amount as a number or a string such as "12.50".')
+        message = 'Send the amount as a number or a string such as "12.50".'
+        raise _refuse(Code.INVALID_AMOUNT, message)
     return value
 
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _line_id(value) -> int:
     if isinstance(value, str) and _DIGITS.fullmatch(value):
         return int(value)
     raise _refuse(
-        "invalid_id",
+        Code.INVALID_ID,
         "Send the line's id as a string of digits, as GET /api/v1/invoices/{number} shows it.",
     )
 
 
 def _text(value: str) -> str:
-    # PostgreSQL cannot store NUL in text, so it is refused here rather than failing there.
-    if "\x00" in value:
-        raise _refuse("invalid_text", "Text cannot contain the NUL character.")
+    if problem := text_problem(value):
+        raise _refuse(Code.INVALID_TEXT, problem)
     return value
 
 
 def _memo_date(value) -> date:
-    # `date.fromisoformat` alone would also take `20261015` and `2026-W42-4`.
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _refuse("invalid_date", "Send the date as YYYY-MM-DD, e.g. 2026-10-15.")
+    if not isinstance(value, str):
+        raise _refuse(Code.INVALID_DATE, "Send the date as a string YYYY-MM-DD, e.g. 2026-10-15.")
+    try:
+        return parse_iso_date(value)
+    except ValueError as error:
+        raise _refuse(Code.INVALID_DATE, str(error)) from None
 
 
 Amount = Annotated[
@@ -155,7 +138,7 @@ class WriteOffRequest(_Request):
         None, description="Left out: today, or the invoice date when that is later."
     )
     reasonCode: Text | None = Field(None, description="Left out or empty: the default reason.")
-    comment: Text | None = Field(None, description="At most 255 characters.")
+    comment: Text | None = Field(None, description=f"At most {MAX_COMMENT_LENGTH} characters.")
     revenueImpacting: Literal["Yes", "No"] = "Yes"
     nonRevenueWriteOffAccountingCode: Text | None = Field(
         None, description="Required when revenueImpacting is No: a BadDebt or OtherExpenses code."

@@ -1,25 +1,29 @@
-"""A write-off request in Zuora's JSON, translated into `invoice_write_off`'s arguments, and the
-service's refusals translated back into the JSON paths the client sent.
+"""A write-off request in Zuora's JSON, translated into a `WriteOffProposal`, and the service's
+refusals translated back into the JSON paths the client sent.
 
-The rules themselves are the service's (SPEC W1 to W14): this module adds only what the JSON
-shape brings, namely that an item is a charge or discount and its taxation items are its own
-tax lines (W8), and the look-up of reason and accounting codes by name.
+The rules are the one check's (`writeoffs.checks`): this module adds only what the JSON shape
+brings, namely that an item is a charge or discount and its taxation items are its own tax
+lines (W8 as Zuora nests it), and the look-up of reason and accounting codes by name. What it
+cannot read or look up goes into the proposal as unread, so that one refusal lists everything.
 """
 
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-
 from api.errors import ApiError, Reason
-from api.schemas import WriteOffItemRequest, read_write_off_request
-from billing.models import AccountingCode, BillingDocument, LineItem
-from writeoffs.models import CreditMemo, ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off, write_off_date_default
+from api.schemas import WriteOffItemRequest, WriteOffRequest, read_write_off_request
+from billing import selectors as billing_selectors
+from billing.models import BillingDocument, LineItem
+from writeoffs import selectors as writeoff_selectors
+from writeoffs.checks import LineAmount, WriteOffProposal, write_off_date_default
+from writeoffs.errors import Problem, WriteOffErrorCode, line_field
+from writeoffs.keys import LedgerKey
+from writeoffs.models import CreditMemo
+from writeoffs.services import WriteOffRefused, document_write_off
 
-ITEM_KINDS = (LineItem.Kind.CHARGE, LineItem.Kind.DISCOUNT)
+Code = WriteOffErrorCode
 
-# The service's error keys and the request fields they concern. A total is the sum of the items.
+# The check's fields and the request fields they concern. A total is the sum of the items.
 _FIELDS = {
     "memo_date": "memoDate",
     "reason_code": "reasonCode",
@@ -28,10 +32,17 @@ _FIELDS = {
     "accounting_code": "nonRevenueWriteOffAccountingCode",
     "lines": "items",
     "total": "items",
+    "request_key": "Idempotency-Key",
 }
 _LINE_KEY = re.compile(r"lines\[([0-9]+)\]")
-# Errors about which line was named, rather than about its amount.
-_LINE_ID_CODES = {"unknown_line", "duplicate_line"}
+# Problems about which line was named, rather than about its amount.
+_LINE_ID_CODES = {
+    Code.UNKNOWN_LINE,
+    Code.DUPLICATE_LINE,
+    Code.NOT_AN_INVOICE_ITEM,
+    Code.NOT_A_TAXATION_ITEM,
+    Code.TAXATION_ITEM_OF_ANOTHER_ITEM,
+}
 
 
 @dataclass(frozen=True)
@@ -42,33 +53,36 @@ class _LinePath:
     amount: str
 
 
-def write_off(
-    *, document: BillingDocument, user, body: bytes, request_key: str | None
-) -> CreditMemo:
+def write_off(*, document: BillingDocument, user, body: bytes, key: LedgerKey | None) -> CreditMemo:
     """Write off `document` as the JSON `body` asks; `ApiError` (400 or 422) when it cannot."""
     request = read_write_off_request(body)
-    items = request.items or []
-    reasons = _nesting_reasons(document, items)
-    reason_code = _reason_code(request.reasonCode, reasons)
-    accounting_code = _accounting_code(request.nonRevenueWriteOffAccountingCode, reasons)
-    if reasons:
-        raise ApiError(422, *reasons)
-    lines, paths = _line_amounts(items)
+    proposal, paths = _proposal(document, request)
     try:
-        return invoice_write_off(
-            document=document,
-            user=user,
-            memo_date=request.memoDate or write_off_date_default(document),
-            reason_code=reason_code,
-            comment=request.comment or "",
-            revenue_impacting=request.revenueImpacting == "Yes",
-            accounting_code=accounting_code,
-            lines=lines,
-            full_balance=request.items is None,
-            request_key=request_key,
-        )
-    except ValidationError as error:
-        raise ApiError(422, *_service_reasons(error, paths)) from None
+        return document_write_off(document=document, user=user, proposal=proposal, key=key)
+    except WriteOffRefused as refused:
+        reasons = [_reason(problem, paths) for problem in refused.check.problems]
+        raise ApiError(422, *reasons) from None
+
+
+def _proposal(
+    document: BillingDocument, request: WriteOffRequest
+) -> tuple[WriteOffProposal, list[_LinePath]]:
+    unread: list[Problem] = []
+    items = request.items or []
+    lines, paths = _line_amounts(items)
+    unread.extend(_nesting_problems(document, items))
+    revenue_impacting = request.revenueImpacting == "Yes"
+    proposal = WriteOffProposal(
+        memo_date=request.memoDate or write_off_date_default(document),
+        reason_code=_reason_code(request.reasonCode, unread),
+        comment=request.comment or "",
+        revenue_impacting=revenue_impacting,
+        accounting_code=_accounting_code(request.nonRevenueWriteOffAccountingCode, unread),
+        lines=tuple(lines),
+        full_balance=request.items is None,
+        unread=tuple(unread),
+    )
+    return proposal, paths
 
 
 def _line_amounts(items: list[WriteOffItemRequest]) -> tuple[list[LineAmount], list[_LinePath]]:
@@ -83,86 +97,77 @@ def _line_amounts(items: list[WriteOffItemRequest]) -> tuple[list[LineAmount], l
     return lines, paths
 
 
-def _nesting_reasons(document: BillingDocument, items: list[WriteOffItemRequest]) -> list[Reason]:
+def _nesting_problems(document: BillingDocument, items: list[WriteOffItemRequest]) -> list[Problem]:
     """An item must be a charge or discount, and each of its taxation items one of its own tax
-    lines (W8 as Zuora's JSON nests it)."""
+    lines. Each problem is keyed as the check keys the line: its place among the line amounts.
+    An id that is no line of the document passes here: the check refuses it, as for the dialog.
+    """
     if not items:
         return []
     lines = {
-        pk: (kind, parent_id)
-        for pk, kind, parent_id in document.lines.values_list("pk", "kind", "parent_id")
+        display.line.pk: display.line for display in billing_selectors.document_lines(document)
     }
-    reasons = []
-    for i, item in enumerate(items):
-        reasons.append(_misplaced(lines, item.invoiceItemId, f"items[{i}].invoiceItemId"))
-        for j, tax in enumerate(item.taxationItems):
-            path = f"items[{i}].taxationItems[{j}].taxationItemId"
-            reasons.append(_misplaced(lines, tax.taxationItemId, path, item.invoiceItemId))
-    return [reason for reason in reasons if reason]
+    problems, index = [], 0
+    for item in items:
+        problems.append(_misplaced(lines, item.invoiceItemId, index))
+        index += 1
+        for tax in item.taxationItems:
+            problems.append(_misplaced(lines, tax.taxationItemId, index, item.invoiceItemId))
+            index += 1
+    return [problem for problem in problems if problem]
 
 
-def _misplaced(lines, line_id: int, path: str, item_id: int | None = None) -> Reason | None:
-    """Why `line_id` cannot be an item (`item_id` None) or a taxation item of `item_id`.
-
-    An id that is no line of the document passes here: the service refuses it, as for the dialog.
-    """
-    kind, parent_id = lines.get(line_id, (None, None))
-    if kind is None:
+def _misplaced(lines: dict, line_id: int, index: int, item_id: int | None = None):
+    """Why `line_id` cannot be an item (`item_id` None) or a taxation item of `item_id`."""
+    line = lines.get(line_id)
+    if line is None:
         return None
-    if item_id is None and kind not in ITEM_KINDS:
+    where = line_field(index)
+    taxes = line.kind in LineItem.TAX_KINDS
+    if item_id is None and taxes:
         message = (
             f"Line {line_id} is a tax line: send it among the taxationItems of the charge or "
             "discount it taxes."
         )
-        return Reason("not_an_invoice_item", message, path)
-    if item_id is not None and kind in ITEM_KINDS:
-        message = f"Line {line_id} is a {kind} line, not a tax line: send it as an item."
-        return Reason("not_a_taxation_item", message, path)
-    if item_id is not None and parent_id != item_id:
-        message = f"Line {line_id} is the tax of line {parent_id}, not of line {item_id}."
-        return Reason("taxation_item_of_another_item", message, path)
+        return Problem(where, Code.NOT_AN_INVOICE_ITEM, message)
+    if item_id is not None and not taxes:
+        message = f"Line {line_id} is a {line.kind} line, not a tax line: send it as an item."
+        return Problem(where, Code.NOT_A_TAXATION_ITEM, message)
+    if item_id is not None and line.parent_id != item_id:
+        message = f"Line {line_id} is the tax of line {line.parent_id}, not of line {item_id}."
+        return Problem(where, Code.TAXATION_ITEM_OF_ANOTHER_ITEM, message)
     return None
 
 
-def _reason_code(name: str | None, reasons: list[Reason]) -> ReasonCode | None:
-    """The reason code of that name (the service checks that it is active), or the default."""
+def _reason_code(name: str | None, unread: list[Problem]):
+    """The reason code of that name (the check says whether it is active), or the default."""
     if not name:
-        return ReasonCode.objects.filter(is_default=True).first()
-    reason_code = ReasonCode.objects.filter(name=name).first()
+        return writeoff_selectors.default_reason_code()
+    reason_code = writeoff_selectors.reason_code_by_name(name)
     if reason_code is None:
-        reasons.append(
-            Reason("unknown_reason_code", f"There is no reason code {name!r}.", "reasonCode")
-        )
+        message = f"There is no reason code {name[:100]!r}."
+        unread.append(Problem("reason_code", Code.UNKNOWN_REASON_CODE, message))
     return reason_code
 
 
-def _accounting_code(code: str | None, reasons: list[Reason]) -> AccountingCode | None:
-    """The accounting code of that code; the service checks its type and that it is active."""
+def _accounting_code(code: str | None, unread: list[Problem]):
+    """The accounting code of that code; the check says whether it may be used."""
     if not code:
         return None
-    accounting_code = AccountingCode.objects.filter(code=code).first()
+    accounting_code = billing_selectors.accounting_code_by_code(code)
     if accounting_code is None:
-        reasons.append(
-            Reason(
-                "unknown_accounting_code",
-                f"There is no accounting code {code!r}.",
-                "nonRevenueWriteOffAccountingCode",
-            )
-        )
+        message = f"There is no accounting code {code[:100]!r}."
+        unread.append(Problem("accounting_code", Code.UNKNOWN_ACCOUNTING_CODE, message))
     return accounting_code
 
 
-def _service_reasons(error: ValidationError, paths: list[_LinePath]) -> list[Reason]:
-    return [
-        Reason(refusal.code, refusal.message, _field(key, refusal.code, paths))
-        for key, refusals in error.error_dict.items()
-        for refusal in refusals
-    ]
+def _reason(problem: Problem, paths: list[_LinePath]) -> Reason:
+    return Reason(problem.code, problem.message, _field(problem, paths))
 
 
-def _field(key: str, code: str, paths: list[_LinePath]) -> str | None:
-    """`lines[3]` -> the path of the fourth amount passed; `__all__` (the document) -> None."""
-    if match := _LINE_KEY.fullmatch(key):
+def _field(problem: Problem, paths: list[_LinePath]) -> str | None:
+    """`lines[3]` -> the path of the fourth amount sent; `document` -> None."""
+    if match := _LINE_KEY.fullmatch(problem.field):
         path = paths[int(match[1])]
-        return path.id if code in _LINE_ID_CODES else path.amount
-    return _FIELDS.get(key)
+        return path.id if problem.code in _LINE_ID_CODES else path.amount
+    return _FIELDS.get(problem.field)

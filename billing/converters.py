@@ -5,11 +5,13 @@ Importing this module registers it (once: Django refuses a second registration).
 
 from django.urls import register_converter
 
+from billing.models import DOCUMENT_NUMBER_PATTERN
+
 
 class NumberConverter:
-    # Numbers are kept as imported, but never hold a slash or a control character: a NUL in
-    # particular would reach PostgreSQL, which refuses it with an error instead of "not found".
-    regex = r"[^/\x00-\x1f\x7f]+"
+    # The pattern every document number matches (a constraint holds them to it), so that every
+    # number can be linked to and anything else is a plain 404 without a query.
+    regex = DOCUMENT_NUMBER_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

@@ -13,6 +13,14 @@ from billing.money import DECIMAL_PLACES, MAX_DIGITS
 
 MAX_LINES_PER_DOCUMENT = 2000  # SPEC W9
 
+#: Who may see billing documents and credit memos (SPEC C4): the proxy model's own permission.
+VIEW_DOCUMENTS = "billing.view_invoice"
+
+#: A document number every URL can route: an ASCII letter or digit, then also `-`, `_` and `.`
+#: (no slash, no `.` or `..` segment, nothing a browser or proxy would rewrite). Imported
+#: numbers are kept as given if they match; the URL converter and a constraint use it too.
+DOCUMENT_NUMBER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+
 
 def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
@@ -36,16 +44,23 @@ class AccountingCodeType(models.TextChoices):
     OTHER_EXPENSES = "OtherExpenses", "Other Expenses"
 
 
+class AccountingCodeQuerySet(models.QuerySet):
+    def write_off_expenses(self):
+        """The codes a write-off that is not revenue impacting may be booked to (SPEC W5)."""
+        return self.filter(active=True, type__in=AccountingCode.WRITE_OFF_EXPENSE_TYPES)
+
+
 class AccountingCode(models.Model):
     Type = AccountingCodeType
 
-    #: Types a write-off that is not revenue impacting may be booked to (SPEC W5).
     WRITE_OFF_EXPENSE_TYPES = (Type.BAD_DEBT, Type.OTHER_EXPENSES)
 
     code = models.CharField(max_length=100, unique=True)
     name = models.CharField(max_length=100)
     type = models.CharField(max_length=32, choices=Type)
     active = models.BooleanField(default=True)
+
+    objects = AccountingCodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -118,6 +133,12 @@ class BillingDocument(models.Model):
             ),
             models.CheckConstraint(condition=~Q(number=""), name="document_number_not_blank"),
             models.CheckConstraint(
+                condition=Q(number__regex=f"^{DOCUMENT_NUMBER_PATTERN}$"),
+                name="document_number_routable",
+                violation_error_message="A document number starts with an ASCII letter or "
+                "digit and holds only those, -, _ and .",
+            ),
+            models.CheckConstraint(
                 condition=Q(due_date__gte=models.F("date")), name="document_due_not_before_date"
             ),
         ]
@@ -125,20 +146,6 @@ class BillingDocument(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def can_be_written_off(self) -> bool:
-        """SPEC W1 for the document itself; the user's permission is checked by the caller."""
-        return self.status == self.Status.POSTED and self.balance > 0
-
-    @property
-    def write_off_refusal(self) -> str:
-        """Why the document cannot be written off, in a clerk's words ("" when it can)."""
-        if self.status != self.Status.POSTED:
-            return f"Only posted documents can be written off; this one is {self.status}."
-        if self.balance <= 0:
-            return "Nothing is left to write off: the balance is zero."
-        return ""
 
 
 class InvoiceManager(models.Manager):
@@ -189,6 +196,8 @@ class LineItem(models.Model):
         Kind.DISCOUNT: Kind.CHARGE,
         Kind.DISCOUNT_TAX: Kind.DISCOUNT,
     }
+    #: Taxation items, in Zuora's words: the tax of a charge or of a discount.
+    TAX_KINDS = (Kind.TAX, Kind.DISCOUNT_TAX)
     #: Kinds whose amounts are zero or negative.
     NEGATIVE_KINDS = (Kind.DISCOUNT, Kind.DISCOUNT_TAX)
 

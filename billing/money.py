@@ -75,6 +75,24 @@ def to_currency(amount: Decimal, currency: str) -> Decimal:
     return exact + 0 if exact else abs(exact)
 
 
+def misfit(part: Decimal, whole: Decimal) -> str | None:
+    """Why `part` cannot be taken out of `whole`, or None when it can (SPEC 1, W6).
+
+    It can when it is zero, or has the sign of `whole` and is no larger: a line's balance
+    within its amount, a write-off within a line's balance. The reasons: `"nothing"` (`whole`
+    is zero), `"sign"` and `"size"`. A database constraint says the same of balances.
+    """
+    if not part:
+        return None
+    if not whole:
+        return "nothing"
+    if (part > 0) != (whole > 0):
+        return "sign"
+    if abs(part) > abs(whole):
+        return "size"
+    return None
+
+
 def parse_amount(text: str, *, allow_grouping: bool = False) -> Decimal:
     """Read an amount the user typed. Blank is zero; exponents, NaN and Infinity are refused.
 

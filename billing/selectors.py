@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from billing.models import BillingDocument, Invoice, LineItem
+from billing.models import AccountingCode, BillingDocument, Invoice, LineItem
 
 
 def invoice_list(*, q: str = "", status: str = "") -> QuerySet[Invoice]:
@@ -51,3 +51,10 @@ def document_lines(document: BillingDocument) -> list[DisplayLine]:
 
     visit(None, 0)
     return ordered
+
+
+def accounting_code_by_code(code: str) -> AccountingCode | None:
+    """The accounting code of exactly that code, active or not."""
+    if len(code) > AccountingCode._meta.get_field("code").max_length:
+        return None
+    return AccountingCode.objects.filter(code=code).first()

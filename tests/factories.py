@@ -8,7 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from billing.models import Account, AccountingCode, BillingDocument, Invoice, LineItem
+from writeoffs.checks import LineAmount, WriteOffProposal
 from writeoffs.models import ReasonCode
+from writeoffs.services import document_write_off
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -136,3 +138,18 @@ def invoice_with_all_kinds(currency="USD", **kwargs):
         accounting_code=tax_code,
     )
     return invoice, charge, tax, discount, discount_tax
+
+
+def write_off(document, user, lines=(), *, key=None, **fields):
+    """A credit memo made through the one write-off service: `lines` are `(line, amount)`
+    pairs or `LineAmount`s; the date defaults to the document's and the reason to the default."""
+    fields.setdefault("memo_date", document.date)
+    if "reason_code" not in fields:
+        fields["reason_code"] = ReasonCode.objects.default()
+    amounts = tuple(
+        entry if isinstance(entry, LineAmount) else LineAmount(entry[0].pk, Decimal(entry[1]))
+        for entry in lines
+    )
+    return document_write_off(
+        document=document, user=user, proposal=WriteOffProposal(lines=amounts, **fields), key=key
+    )

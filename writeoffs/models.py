@@ -6,6 +6,19 @@ from django.db.models import Q
 
 from billing.models import AccountingCode, BillingDocument, LineItem, money_field
 
+#: Who may write off a billing document (SPEC C4); declared in `CreditMemo.Meta.permissions`.
+WRITE_OFF_PERMISSION = "writeoffs.write_off_invoice"
+MAX_COMMENT_LENGTH = 255  # SPEC W4
+
+
+class ReasonCodeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def default(self) -> "ReasonCode | None":
+        """The one default reason code (a constraint keeps it active), or None."""
+        return self.filter(is_default=True).first()
+
 
 class ReasonCode(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -15,6 +28,8 @@ class ReasonCode(models.Model):
         default=False,
         help_text="Preselected in the Write Off Invoice dialog; exactly one reason is the default.",
     )
+
+    objects = ReasonCodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -84,7 +99,7 @@ class CreditMemo(models.Model):
     )
     memo_date = models.DateField()
     reason_code = models.ForeignKey(ReasonCode, on_delete=models.PROTECT, related_name="+")
-    comment = models.CharField(max_length=255, blank=True)
+    comment = models.CharField(max_length=MAX_COMMENT_LENGTH, blank=True)
     revenue_impacting = models.BooleanField()
     status = models.CharField(max_length=16, choices=Status, default=Status.POSTED)
     total = money_field()
@@ -92,14 +107,6 @@ class CreditMemo(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    request_key = models.CharField(
-        max_length=64,
-        null=True,
-        blank=True,
-        unique=True,
-        editable=False,
-        help_text="Set by the form or request that made the memo, so a repeat makes no second one.",
-    )
 
     class Meta:
         ordering = ["-number"]
@@ -139,3 +146,60 @@ class CreditMemoItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.memo} {self.source_line}"
+
+
+class RequestKeyChannel(models.TextChoices):
+    DIALOG = "dialog", "Dialog"
+    API = "api", "API"
+    BULK = "bulk", "Bulk write-off"
+
+
+class RequestKey(models.Model):
+    """The key ledger (SPEC W12, C8, Q7): one row per request key of a user on a channel.
+
+    Every channel makes a repeat harmless the same way: the write-off that first succeeds
+    under a key links its memo here in its own transaction, and a repeat with the same key and
+    the same request gets that memo back. A key belongs to its user and channel, so no key can
+    name another user's or another channel's request. The API also keeps its first response
+    here, to replay it to a retry.
+    """
+
+    Channel = RequestKeyChannel
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16, choices=Channel)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text="SHA-256 of what was asked, so a key cannot be reused for more."
+    )
+    created = models.DateTimeField()
+    credit_memo = models.OneToOneField(
+        CreditMemo,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entry",
+    )
+    completed = models.BooleanField(
+        default=False, help_text="The API's first response is kept below, to be replayed."
+    )
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "channel", "key"], name="request_key_once_per_user_and_channel"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=RequestKeyChannel.values), name="request_key_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed=False)
+                | Q(response_status__isnull=False, response_body__isnull=False),
+                name="request_key_completed_has_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.key}"

@@ -1,4 +1,5 @@
-"""Reads of credit memos and reason codes for the screens, each in a fixed number of queries."""
+"""Reads of credit memos and reason codes for the screens and the API, each in a fixed number
+of queries."""
 
 from datetime import date
 
@@ -6,19 +7,27 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from billing.models import BillingDocument
-from writeoffs.models import CreditMemo, ReasonCode
-from writeoffs.services import WRITE_OFF_PERMISSION
+from writeoffs.checks import document_problems
+from writeoffs.models import WRITE_OFF_PERMISSION, CreditMemo, ReasonCode
 
 
 def default_reason_code() -> ReasonCode | None:
-    return ReasonCode.objects.filter(is_default=True, active=True).first()
+    return ReasonCode.objects.default()
+
+
+def reason_code_by_name(name: str) -> ReasonCode | None:
+    """The reason code of exactly that name (as in Zuora, case matters), active or not."""
+    if len(name) > ReasonCode._meta.get_field("name").max_length:
+        return None
+    return ReasonCode.objects.filter(name=name).first()
 
 
 def write_off_refusal(document: BillingDocument, user) -> str:
     """Why `user` cannot write off `document` (SPEC W1), or "" when they can."""
     if not user.has_perm(WRITE_OFF_PERMISSION):
-        return "You do not have permission to write off invoices."
-    return document.write_off_refusal
+        return "You do not have permission to write off billing documents."
+    problems = document_problems(document)
+    return problems[0].message if problems else ""
 
 
 def document_credit_memos(document: BillingDocument) -> QuerySet[CreditMemo]:

@@ -6,6 +6,7 @@ from writeoffs import views
 app_name = "writeoffs"
 
 urlpatterns = [
+    path("invoices/<number:number>/", views.invoice_detail, name="invoice-detail"),
     path("invoices/<number:number>/write-off/", views.write_off, name="write-off"),
     path(
         "invoices/<number:number>/write-off/total/", views.write_off_total, name="write-off-total"

@@ -1,11 +1,13 @@
-"""The Write Off Invoice dialog, its live total, and the Credit Memos pages.
+"""The invoice page with its write-off action, the Write Off Invoice dialog and its live total,
+and the Credit Memos pages.
 
-The views parse, call the service or a selector, and render; the service does every check.
+The views parse, call the one check or the service, and render what it returns; they judge
+nothing themselves. The invoice page lives here, not in `billing`, because it shows write-offs:
+`billing` knows nothing of them.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,19 +17,20 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from billing import selectors as billing_selectors
-from billing.models import Invoice
+from billing.models import VIEW_DOCUMENTS, Invoice
 from billing.money import format_amount
 from writeoffs import selectors
-from writeoffs.forms import CreditMemoFilterForm, WriteOffForm
-from writeoffs.models import WriteOffSettings
-from writeoffs.services import (
-    WRITE_OFF_PERMISSION,
-    invoice_write_off,
+from writeoffs.checks import (
+    WriteOffCheck,
+    WriteOffProposal,
+    write_off_check,
     write_off_date_default,
-    write_off_preview,
 )
+from writeoffs.forms import CreditMemoFilterForm, WriteOffForm
+from writeoffs.keys import dialog_key_issue
+from writeoffs.models import WRITE_OFF_PERMISSION, WriteOffSettings
+from writeoffs.services import WriteOffRefused, document_write_off
 
-VIEW_INVOICES = "billing.view_invoice"
 MEMOS_PER_PAGE = 50
 
 
@@ -35,91 +38,130 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _dialog_context(invoice: Invoice, form: WriteOffForm, preview=None) -> dict:
-    return {
-        "invoice": invoice,
-        "form": form,
-        "enhanced_write_off": WriteOffSettings.load().enhanced_write_off,
-        "preview": preview or write_off_preview(document=invoice, lines=[]),
-    }
+@require_GET
+@login_required
+@permission_required(VIEW_DOCUMENTS, raise_exception=True)
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = billing_selectors.invoice_get(number)
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": billing_selectors.document_lines(invoice),
+            "credit_memos": selectors.document_credit_memos(invoice),
+            "write_off_refusal": selectors.write_off_refusal(invoice, request.user),
+        },
+    )
+
+
+def _form(
+    request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings, *, saving=False
+) -> WriteOffForm:
+    return WriteOffForm(
+        request.POST if request.method == "POST" else None,
+        document=invoice,
+        lines=billing_selectors.document_lines(invoice),
+        user=request.user if saving else None,
+        enhanced_write_off=settings.enhanced_write_off,
+    )
+
+
+def _check(form: WriteOffForm, proposal: WriteOffProposal, settings) -> WriteOffCheck:
+    lines = [display.line for display in form.lines]
+    return write_off_check(
+        document=form.document, lines=lines, proposal=proposal, settings=settings
+    )
+
+
+def _render(
+    request: HtmxHttpRequest,
+    form: WriteOffForm,
+    check: WriteOffCheck,
+    *,
+    template: str = "writeoffs/dialog.html#messages",
+    typed: bool = True,
+) -> HttpResponse:
+    """The dialog, or (by default) only the check's outcome, swapped into the open dialog out
+    of band: the total and every message, never an input, so that nothing the clerk typed
+    meanwhile is replaced."""
+    placed = form.place(check, typed=typed)
+    return render(
+        request,
+        template,
+        {
+            "invoice": form.document,
+            "form": form,
+            "check": check,
+            "placed": placed,
+            "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
+            "line_rows": form.line_rows(placed),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@permission_required([VIEW_INVOICES, WRITE_OFF_PERMISSION], raise_exception=True)
+@permission_required([VIEW_DOCUMENTS, WRITE_OFF_PERMISSION], raise_exception=True)
 def write_off(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """GET: the dialog. POST: save; a refused save answers 200 (htmx does not swap 4xx answers)
-    with every message, put in place next to its field or line without touching the inputs."""
+    with every problem the service found, put in place next to its field or line."""
     invoice = billing_selectors.invoice_get(number)
-    lines = billing_selectors.document_lines(invoice)
+    if request.method == "GET" and not request.htmx:
+        # The dialog is a fragment of the invoice page; opened on its own, show that page.
+        return redirect("writeoffs:invoice-detail", number)
+    settings = WriteOffSettings.load()
     if request.method == "GET":
-        if not request.htmx:
-            # The dialog is a fragment of the invoice page; opened on its own, show that page.
-            return redirect("billing:invoice-detail", number)
-        form = WriteOffForm(
-            document=invoice,
-            lines=lines,
-            initial={
-                "memo_date": write_off_date_default(invoice),
-                "reason_code": selectors.default_reason_code(),
-                "revenue_impacting": True,
-            },
+        return _open(request, invoice, settings)
+    form = _form(request, invoice, settings, saving=True)
+    proposal = form.proposal()
+    try:
+        memo = document_write_off(
+            document=invoice, user=request.user, proposal=proposal, key=form.ledger_key(proposal)
         )
-        return render(request, "writeoffs/dialog.html", _dialog_context(invoice, form))
-    form = WriteOffForm(request.POST, document=invoice, lines=lines)
-    if form.is_valid():
-        arguments = form.service_arguments()
-        try:
-            memo = invoice_write_off(document=invoice, user=request.user, **arguments)
-        except ValidationError as error:
-            form.add_service_errors(error, arguments["lines"])
-        else:
-            currency = memo.document.currency
-            messages.success(
-                request,
-                f"Credit memo {memo.number} wrote off {format_amount(memo.total, currency)} "
-                f"{currency}. The invoice balance is now "
-                f"{format_amount(memo.document.balance, currency)} {currency}.",
-            )
-            return HttpResponseClientRedirect(reverse("billing:invoice-detail", args=[number]))
-    response = render(
+    except WriteOffRefused as refused:
+        return trigger_client_event(_render(request, form, refused.check), "writeOffRefused")
+    currency = memo.document.currency
+    messages.success(
         request,
-        "writeoffs/dialog.html#refused",
-        _dialog_context(invoice, form, preview=_preview(invoice, form)),
+        f"Credit memo {memo.number} wrote off {format_amount(memo.total, currency)} "
+        f"{currency}. The invoice balance is now "
+        f"{format_amount(memo.document.balance, currency)} {currency}.",
     )
-    return trigger_client_event(response, "writeOffRefused")
+    return HttpResponseClientRedirect(reverse("writeoffs:invoice-detail", args=[number]))
+
+
+def _open(request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings):
+    form = _form(request, invoice, settings)
+    proposal = WriteOffProposal(
+        memo_date=write_off_date_default(invoice), reason_code=selectors.default_reason_code()
+    )
+    form.initial = {
+        "memo_date": proposal.memo_date,
+        "reason_code": proposal.reason_code,
+        "revenue_impacting": True,
+        "request_key": dialog_key_issue(user=request.user, document=invoice),
+    }
+    check = _check(form, proposal, settings)
+    return _render(request, form, check, template="writeoffs/dialog.html", typed=False)
 
 
 @require_POST
 @login_required
-@permission_required([VIEW_INVOICES, WRITE_OFF_PERMISSION], raise_exception=True)
+@permission_required([VIEW_DOCUMENTS, WRITE_OFF_PERMISSION], raise_exception=True)
 def write_off_total(request: HtmxHttpRequest, number: str) -> HttpResponse:
-    """The live total: the Write-Off Details and each line's message, computed by the server
-    from what is typed so far. It writes nothing."""
+    """The live total: the one check of what is typed so far, without a lock. It writes
+    nothing; the save asks the same check again under the lock."""
     invoice = billing_selectors.invoice_get(number)
-    form = WriteOffForm(
-        request.POST, document=invoice, lines=billing_selectors.document_lines(invoice)
-    )
-    form.is_valid()
-    return render(
-        request,
-        "writeoffs/dialog.html#live",
-        _dialog_context(invoice, form, preview=_preview(invoice, form)),
-    )
-
-
-def _preview(invoice: Invoice, form: WriteOffForm):
-    """The preview of the amounts that parsed, with their errors put next to their lines."""
-    amounts = form.line_amounts()
-    preview = write_off_preview(document=invoice, lines=amounts)
-    if preview.errors:
-        form.add_service_errors(ValidationError(preview.errors), amounts)
-    return preview
+    settings = WriteOffSettings.load()
+    form = _form(request, invoice, settings)
+    proposal = form.proposal()
+    return _render(request, form, _check(form, proposal, settings), typed=bool(proposal.lines))
 
 
 @require_GET
 @login_required
-@permission_required(VIEW_INVOICES, raise_exception=True)
+@permission_required(VIEW_DOCUMENTS, raise_exception=True)
 def credit_memo_list(request: HttpRequest) -> HttpResponse:
     filters = CreditMemoFilterForm(request.GET or None)
     memos = selectors.credit_memo_list(**filters.filters())
@@ -129,7 +171,7 @@ def credit_memo_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@permission_required(VIEW_INVOICES, raise_exception=True)
+@permission_required(VIEW_DOCUMENTS, raise_exception=True)
 def credit_memo_detail(request: HttpRequest, number: str) -> HttpResponse:
     memo = selectors.credit_memo_get(number)
     return render(

@@ -17,8 +17,8 @@ from ninja.errors import AuthenticationError
 from ninja.openapi.schema import REF_TEMPLATE
 
 from api.auth import BEARER_CHALLENGE, BearerToken
-from api.errors import ApiError, Reason
-from api.idempotency import MAX_KEY_LENGTH, idempotent
+from api.errors import ApiError, Code, Reason
+from api.idempotency import idempotent
 from api.schemas import (
     CreditMemoOut,
     InvoiceOut,
@@ -31,10 +31,10 @@ from api.schemas import (
 )
 from api.writeoff import write_off
 from billing import selectors as billing_selectors
+from billing.models import DOCUMENT_NUMBER_PATTERN, VIEW_DOCUMENTS
 from writeoffs import selectors as writeoff_selectors
-from writeoffs.services import WRITE_OFF_PERMISSION
-
-VIEW_INVOICES = "billing.view_invoice"
+from writeoffs.keys import MAX_KEY_LENGTH, LedgerKey
+from writeoffs.models import WRITE_OFF_PERMISSION
 
 
 class WriteOffApi(NinjaAPI):
@@ -57,9 +57,10 @@ api = WriteOffApi(
     docs_decorator=login_required,
 )
 
-view_invoices = BearerToken(VIEW_INVOICES)
+view_invoices = BearerToken(VIEW_DOCUMENTS)
 write_off_invoices = BearerToken(WRITE_OFF_PERMISSION)
 
+DOCUMENT_NUMBER = re.compile(DOCUMENT_NUMBER_PATTERN)
 IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 READ_REFUSALS = frozenset({401, 403, 404})
 WRITE_OFF_REFUSALS = frozenset({400, 401, 403, 404, 409, 422})
@@ -126,7 +127,7 @@ def write_off_invoice(request, number: str, response: HttpResponse):
         raise ApiError(
             400,
             Reason(
-                "invalid_idempotency_key",
+                Code.INVALID_IDEMPOTENCY_KEY,
                 f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
                 "e.g. a UUID.",
                 "Idempotency-Key",
@@ -151,21 +152,20 @@ def credit_memo_detail(request, number: str):
     return credit_memo_body(memo, writeoff_selectors.credit_memo_items(memo))
 
 
-def _write_off(request, number: str, request_key: str | None) -> tuple[int, dict]:
+def _write_off(request, number: str, key: LedgerKey | None) -> tuple[int, dict]:
     try:
         invoice = _found(billing_selectors.invoice_get, number, "invoice")
-        memo = write_off(
-            document=invoice, user=request.auth, body=request.body, request_key=request_key
-        )
+        memo = write_off(document=invoice, user=request.auth, body=request.body, key=key)
     except ApiError as error:
         return error.status, error.body()
     return 200, write_off_body(memo)
 
 
 def _found(get, number: str, noun: str):
-    not_found = ApiError(404, Reason("not_found", f"There is no {noun} {number}."))
-    # No number holds NUL, and PostgreSQL would refuse to even look for one.
-    if "\x00" in number:
+    not_found = ApiError(404, Reason(Code.NOT_FOUND, f"There is no {noun} {number[:60]}."))
+    # Every number matches the pattern; anything else (a NUL, which PostgreSQL would refuse
+    # to even look for, included) is not found without a query.
+    if not DOCUMENT_NUMBER.fullmatch(number):
         raise not_found
     try:
         return get(number)
@@ -184,16 +184,16 @@ def _refused(request, error: ApiError):
 @api.exception_handler(AuthenticationError)
 def _not_authenticated(request, error):
     # ninja raises this when the Authorization header is missing or not a bearer token.
-    reason = Reason("not_authenticated", "Send the header Authorization: Bearer <token>.")
+    reason = Reason(Code.NOT_AUTHENTICATED, "Send the header Authorization: Bearer <token>.")
     return _refused(request, ApiError(401, reason))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, error):
-    return _refused(request, ApiError(403, Reason("permission_denied", str(error))))
+    return _refused(request, ApiError(403, Reason(Code.PERMISSION_DENIED, str(error))))
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, error):
-    reason = Reason("body_too_large", "The body is larger than this server accepts.")
+    reason = Reason(Code.BODY_TOO_LARGE, "The body is larger than this server accepts.")
     return _refused(request, ApiError(400, reason))

@@ -77,10 +77,11 @@ document.addEventListener("change", (event) => {
 });
 
 // When the server puts a message next to a field or line, mark that input invalid (or valid).
+// A message's id is its input's id with "_error" added.
 document.addEventListener("htmx:oobAfterSwap", (event) => {
   const message = event.detail.target;
   if (message.classList?.contains("field-message")) {
-    const input = document.querySelector(`[aria-describedby~="${message.id}"]`);
+    const input = document.getElementById(message.id.replace(/_error$/, ""));
     input?.setAttribute("aria-invalid", message.textContent.trim() !== "" ? "true" : "false");
   }
 });

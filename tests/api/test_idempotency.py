@@ -13,12 +13,11 @@ from django.utils import timezone
 
 from api import writeoff
 from api.idempotency import request_hash
-from api.models import IdempotencyRecord
 from api.services import api_token_create
 from tests.api.helpers import bearer, reasons, write_off_path
 from tests.conftest import postgresql_only
 from tests.factories import UserFactory, invoice_with_all_kinds
-from writeoffs.models import CreditMemo, ReasonCode
+from writeoffs.models import CreditMemo, ReasonCode, RequestKey
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +75,10 @@ def test_the_same_key_with_another_body_is_refused(put_with_key, invoice):
     assert response.status_code == 422
     assert reasons(response) == [("idempotency_key_reused", None)]
     assert CreditMemo.objects.count() == 1
+    assert response.json()["reasons"][0]["message"] == (
+        "This key was used for another request in the last 24 hours; send a new key with a new "
+        "request."
+    )
 
 
 def test_the_same_key_for_another_invoice_is_refused(put_write_off, invoice):
@@ -98,15 +101,19 @@ def test_keys_are_kept_per_user(put_with_key, invoice):
 
 def test_a_key_is_forgotten_after_24_hours(put_with_key, invoice):
     assert put_with_key(write_off_body(invoice, "1.00")).status_code == 200
-    IdempotencyRecord.objects.update(created=timezone.now() - timedelta(hours=24, seconds=1))
+    RequestKey.objects.update(created=timezone.now() - timedelta(hours=24, seconds=1))
     assert put_with_key(write_off_body(invoice, "2.00")).status_code == 200
     assert CreditMemo.objects.count() == 2
-    assert IdempotencyRecord.objects.count() == 1
+    assert RequestKey.objects.count() == 1
 
 
 def test_a_key_whose_first_request_is_running_gets_409(put_with_key, clerk, invoice):
-    IdempotencyRecord.objects.create(
-        user=clerk, key="key-1", request_hash=_hash_of(invoice), created=timezone.now()
+    RequestKey.objects.create(
+        user=clerk,
+        channel=RequestKey.Channel.API,
+        key="key-1",
+        fingerprint=_hash_of(invoice),
+        created=timezone.now(),
     )
     response = put_with_key(write_off_body(invoice))
     assert response.status_code == 409
@@ -115,10 +122,11 @@ def test_a_key_whose_first_request_is_running_gets_409(put_with_key, clerk, invo
 
 
 def test_a_request_abandoned_by_a_dead_process_is_run_again(put_with_key, clerk, invoice):
-    IdempotencyRecord.objects.create(
+    RequestKey.objects.create(
         user=clerk,
+        channel=RequestKey.Channel.API,
         key="key-1",
-        request_hash=_hash_of(invoice),
+        fingerprint=_hash_of(invoice),
         created=timezone.now() - timedelta(minutes=6),
     )
     assert put_with_key(write_off_body(invoice)).status_code == 200
@@ -129,10 +137,10 @@ def test_a_request_abandoned_after_its_write_off_makes_no_second_one(put_with_ke
     put_with_key(write_off_body(invoice))
     memo = CreditMemo.objects.get()
     # As if the process died between the write-off's commit and storing its response.
-    IdempotencyRecord.objects.update(
+    RequestKey.objects.update(
         completed=False,
-        status_code=None,
-        response=None,
+        response_status=None,
+        response_body=None,
         created=timezone.now() - timedelta(minutes=6),
     )
     retry = put_with_key(write_off_body(invoice))
@@ -144,10 +152,10 @@ def test_a_request_that_crashes_keeps_no_response(put_with_key, invoice, monkeyp
     def crash(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(writeoff, "invoice_write_off", crash)
+    monkeypatch.setattr(writeoff, "document_write_off", crash)
     with pytest.raises(RuntimeError):
         put_with_key(write_off_body(invoice))
-    assert IdempotencyRecord.objects.count() == 0
+    assert RequestKey.objects.count() == 0
     monkeypatch.undo()
     assert put_with_key(write_off_body(invoice)).status_code == 200
 
@@ -170,14 +178,14 @@ def test_a_second_request_while_the_first_runs_gets_409_then_the_first_response(
     clerk, clerk_token, invoice, monkeypatch
 ):
     running, release = threading.Event(), threading.Event()
-    service = writeoff.invoice_write_off
+    service = writeoff.document_write_off
 
     def slow_service(**kwargs):
         running.set()
         assert release.wait(timeout=30)
         return service(**kwargs)
 
-    monkeypatch.setattr(writeoff, "invoice_write_off", slow_service)
+    monkeypatch.setattr(writeoff, "document_write_off", slow_service)
     responses = {}
 
     def put(name):

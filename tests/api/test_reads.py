@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.helpers import bearer, reasons
-from tests.factories import InvoiceFactory, LineItemFactory
+from tests.factories import InvoiceFactory, LineItemFactory, write_off
+from writeoffs.checks import LineAmount
 from writeoffs.models import CreditMemo, ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_unknown_invoice_gets_404(get_as_clerk):
 
 def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, invoice):
     document, charge, tax, *_ = invoice
-    memo = invoice_write_off(
+    memo = write_off(
         document=document,
         user=clerk,
         memo_date=datetime.date(2026, 10, 15),
@@ -152,7 +152,7 @@ def test_credit_memo_queries_are_the_same_for_1_and_200_items(client, clerk, cle
         invoice.amount = invoice.balance = Decimal("10.00") * count
         invoice.save()
         memos.append(
-            invoice_write_off(
+            write_off(
                 document=invoice,
                 user=clerk,
                 memo_date=invoice.date,

@@ -325,10 +325,16 @@ def test_amounts_that_are_not_plain_decimals_are_refused(refused, invoice, amoun
     assert refused(data, status=400) == [("invalid_amount", "items[0].amountWithoutTax")]
 
 
-@pytest.mark.parametrize("amount", ["1" * 30, f'"{"1" * 30}"', "9" * 5000])
+@pytest.mark.parametrize("amount", ["1" * 30, f'"{"1" * 30}"'])
 def test_an_amount_too_large_for_the_books_is_refused(refused, invoice, amount):
     data = f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": {amount}}}]}}'
     assert refused(data) == [("invalid_amount", "items[0].amountWithoutTax")]
+
+
+def test_a_number_longer_than_any_amount_is_not_even_read(refused, invoice):
+    digits = "9" * 5000
+    data = f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": {digits}}}]}}'
+    assert refused(data, status=400) == [("invalid_amount", "items[0].amountWithoutTax")]
 
 
 @pytest.mark.parametrize("zero", ["-0", "-0.0", '"-0"', '""', "0"])

@@ -23,9 +23,10 @@ from tests.factories import (
     InvoiceFactory,
     add_line,
     invoice_with_all_kinds,
+    write_off,
 )
+from writeoffs.checks import write_off_date_default
 from writeoffs.models import CreditMemo, ReasonCode
-from writeoffs.services import invoice_write_off, write_off_date_default
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def admin_url(model, view, *args):
 def books(admin_user):
     """One of everything the admin shows: a written-off invoice, a debit memo and a group."""
     invoice, *_ = invoice_with_all_kinds()
-    memo = invoice_write_off(
+    memo = write_off(
         document=invoice,
         user=admin_user,
         memo_date=write_off_date_default(invoice),

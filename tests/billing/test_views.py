@@ -14,9 +14,10 @@ from tests.factories import (
     LineItemFactory,
     add_line,
     invoice_with_all_kinds,
+    write_off,
 )
+from writeoffs.checks import LineAmount
 from writeoffs.models import ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_invoice_page_offers_write_off_in_the_more_actions_menu(clerk_client):
 @pytest.mark.parametrize(
     ("status", "balance", "reason"),
     [
-        ("Draft", None, "Only posted documents can be written off; this one is Draft."),
+        ("Draft", None, "Only posted documents can be written off; INV00000101 is Draft."),
         ("Posted", "0.00", "Nothing is left to write off: the balance is zero."),
     ],
 )
@@ -135,13 +136,13 @@ def test_write_off_is_disabled_for_a_user_without_the_permission(client, viewer)
     invoice_with_all_kinds(number="INV00000101")
     client.force_login(viewer)
     html = client.get("/billing/invoices/INV00000101/").text
-    assert "You do not have permission to write off invoices." in html
+    assert "You do not have permission to write off billing documents." in html
     assert "hx-get=" not in html
 
 
 def test_invoice_page_lists_its_credit_memos_with_links(clerk_client, clerk):
     invoice, charge, *_ = invoice_with_all_kinds(number="INV00000101")
-    memo = invoice_write_off(
+    memo = write_off(
         document=invoice,
         user=clerk,
         memo_date=invoice.date,

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 from billing.models import AccountingCode
 from tests.browser.conftest import AXE, sign_in
 from tests.conftest import VIEW_INVOICE, WRITE_OFF
-from tests.factories import AccountingCodeFactory, UserFactory, invoice_with_all_kinds
+from tests.factories import AccountingCodeFactory, UserFactory, invoice_with_all_kinds, write_off
+from writeoffs.checks import LineAmount
 from writeoffs.models import ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +34,7 @@ def memo():
     clerk = UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
     AccountingCodeFactory(code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT)
     invoice, charge, tax, *_ = invoice_with_all_kinds(number="INV00000101")
-    return invoice_write_off(
+    return write_off(
         document=invoice,
         user=clerk,
         memo_date=invoice.date,

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ReasonCodeFactory, invoice_with_all_kinds
+from tests.factories import ReasonCodeFactory, invoice_with_all_kinds, write_off
+from writeoffs.checks import write_off_date_default
 from writeoffs.models import CreditMemo, ReasonCode, WriteOffSettings
-from writeoffs.services import invoice_write_off, write_off_date_default
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def default_reason_code() -> ReasonCode:
 
 
 def write_off_in_full(invoice, user, reason_code=None) -> CreditMemo:
-    return invoice_write_off(
+    return write_off(
         document=invoice,
         user=user,
         memo_date=write_off_date_default(invoice),

@@ -4,14 +4,14 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from billing.models import BillingDocument
 from tests.conftest import postgresql_only
-from tests.factories import InvoiceFactory, add_line
+from tests.factories import InvoiceFactory, add_line, write_off
+from writeoffs.checks import LineAmount
 from writeoffs.models import CreditMemo, ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off
+from writeoffs.services import WriteOffRefused
 
 THREADS = 8
 
@@ -29,19 +29,18 @@ def test_concurrent_write_offs_never_take_the_balance_below_zero(clerk):
     def clerk_saves(index):
         try:
             start.wait()
-            memo = invoice_write_off(
-                document=invoice,
-                user=clerk,
-                memo_date=invoice.date,
-                reason_code=reason,
-                lines=[
+            memo = write_off(
+                invoice,
+                clerk,
+                [
                     LineAmount(charges[0].pk, Decimal("20.00")),
                     LineAmount(charges[1].pk, Decimal("20.00")),
                 ],
+                reason_code=reason,
             )
             outcomes.append(memo.number)
-        except ValidationError as error:
-            outcomes.append(error.message_dict)
+        except WriteOffRefused as refused:
+            outcomes.append(refused.check.codes())
         except Exception as error:  # any other outcome fails the test below
             outcomes.append(error)
         finally:
@@ -58,7 +57,9 @@ def test_concurrent_write_offs_never_take_the_balance_below_zero(clerk):
     refusals = [o for o in outcomes if isinstance(o, dict)]
     assert len(numbers) + len(refusals) == THREADS, outcomes
     assert len(numbers) == 5  # 5 x 40.00 = 200.00, the whole balance
-    assert all(set(refusal) <= {"__all__", "lines[0]", "lines[1]", "total"} for refusal in refusals)
+    assert all(
+        set(refusal) <= {"document", "lines[0]", "lines[1]", "total"} for refusal in refusals
+    )
     assert numbers == [f"CM{n:08d}" for n in range(1, 6)]  # unique and gapless
 
     invoice.refresh_from_db()
@@ -80,16 +81,13 @@ def test_concurrent_write_offs_of_different_invoices_get_gapless_numbers(clerk):
     def clerk_saves(index):
         try:
             start.wait()
-            memo = invoice_write_off(
-                document=invoices[index],
-                user=clerk,
-                memo_date=invoices[index].date,
-                reason_code=reason,
-                # Every other write-off is refused, so rolled-back transactions run between them.
-                lines=[LineAmount(lines[index].pk, Decimal("10.00" if index % 2 else "10.01"))],
+            # Every other write-off is refused, so rolled-back transactions run between them.
+            amount = Decimal("10.00" if index % 2 else "10.01")
+            memo = write_off(
+                invoices[index], clerk, [LineAmount(lines[index].pk, amount)], reason_code=reason
             )
             numbers.append(memo.number)
-        except ValidationError:
+        except WriteOffRefused:
             pass
         finally:
             connection.close()

@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from billing.importing import ImportRefused, documents_import, import_json_parse
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
+from billing.parsing import RefusedNumber
 from tests.factories import AccountFactory, AccountingCodeFactory, InvoiceFactory
+from writeoffs.importing import ImportRefused, documents_import, import_json_parse
 from writeoffs.models import ReasonCode
 
 pytestmark = pytest.mark.django_db
@@ -340,31 +341,39 @@ def test_document_of_2000_lines_imports():
 # Reading the file
 
 
-def test_decimal_numbers_are_read_as_decimals_not_floats():
-    assert import_json_parse(b'{"a": 0.1, "b": 1e2, "c": 5}') == {
-        "a": Decimal("0.1"),
-        "b": Decimal("1E+2"),
-        "c": 5,
-    }
+def test_numbers_are_read_as_decimals_not_floats():
+    parsed = import_json_parse(b'{"a": 0.1, "b": 1e2, "c": 5, "d": NaN}')
+
+    assert (parsed["a"], parsed["c"]) == (Decimal("0.1"), Decimal("5"))
+    assert isinstance(parsed["b"], RefusedNumber) and parsed["b"].text == "1e2"
+    assert isinstance(parsed["d"], RefusedNumber) and parsed["d"].text == "NaN"
 
 
 def test_invalid_json_is_refused_with_its_position():
     assert parse_refusal(b'{"documents": [}') == [
-        "line 1, column 16: not valid JSON: Expecting value"
+        "top level: not valid JSON at line 1, column 16: Expecting value."
     ]
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-def test_nan_and_infinity_are_refused(constant):
-    raw = f'{{"documents": [], "x": {constant}}}'.encode()
-    assert parse_refusal(raw) == [
-        f'{constant}: not valid JSON; write amounts as strings such as "12.50"'
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e2", "1E+2"])
+def test_nan_infinity_and_exponents_are_refused_as_json_numbers(number):
+    raw = json.dumps(example()).replace('"100.00"', number).encode()
+
+    assert refusal(import_json_parse(raw)) == [
+        f'documents[0].lines[0].amount: write the amount as a string ("{number}"), not a JSON '
+        "number"
     ]
 
 
 def test_invalid_utf8_is_refused():
     assert parse_refusal(b'{"documents": [], "name": "Caf\xe9"}') == [
-        "byte 30: the file is not UTF-8 (invalid continuation byte)"
+        "top level: byte 30 is not UTF-8 (invalid continuation byte)."
+    ]
+
+
+def test_key_given_twice_in_one_object_is_refused_with_its_path():
+    assert parse_refusal(b'{"documents": [], "documents": []}') == [
+        "documents: this key appears more than once in its object; send it once."
     ]
 
 
@@ -396,6 +405,13 @@ def in_yen(index: int, amount: str):
 
 
 LINE = "documents[0].lines"
+WRITE_THE_DATE = "Write the date as YYYY-MM-DD, e.g. 2026-10-15."
+NUL = "Text cannot contain the NUL character."
+LONE_SURROGATE = "Text cannot contain a lone surrogate (an unpaired \\ud800 to \\udfff)."
+NUMBER_PATTERN = (
+    'must start with an ASCII letter or digit and hold only ASCII letters, digits, "-", "_" '
+    'and ".", so that every page can link to it'
+)
 
 
 @pytest.mark.parametrize(
@@ -440,6 +456,14 @@ LINE = "documents[0].lines"
         (set_line(2, balance="-10.01"), f"{LINE}[2].balance: is more than the amount, -10.00"),
         (set_line(2, balance="1.00"), f"{LINE}[2].balance: must have the sign of the amount"),
         (
+            set_line(1, amount="0.00", balance="1.00"),
+            f"{LINE}[1].balance: is more than the amount, 0.00",
+        ),
+        (
+            set_line(2, amount="0.00", balance="-1.00"),
+            f"{LINE}[2].balance: is more than the amount, 0.00",
+        ),
+        (
             set_line(1, balance=Decimal("8.25")),
             f'{LINE}[1].balance: write the amount as a string ("8.25"), not a JSON number',
         ),
@@ -461,6 +485,8 @@ LINE = "documents[0].lines"
             f'{LINE}[1].kind: "fee" is not one of charge, tax, discount, discount_tax',
         ),
         (set_line(1, description=""), f"{LINE}[1].description: must be a non-empty string"),
+        (set_line(1, ref="t\x001"), f"{LINE}[1].ref: {NUL}"),
+        (set_line(1, tax_code="2200\ud800"), f"{LINE}[1].tax_code: {LONE_SURROGATE}"),
         (
             set_line(1, description="x" * 256),
             f"{LINE}[1].description: has 256 characters; at most 255 are allowed",
@@ -477,7 +503,7 @@ LINE = "documents[0].lines"
         (set_line(0, deferred_revenue_code=None), f"{LINE}[0].deferred_revenue_code: is missing"),
         (
             set_line(0, service_start="20261001"),
-            f"{LINE}[0].service_start: must be a date written YYYY-MM-DD",
+            f"{LINE}[0].service_start: {WRITE_THE_DATE}",
         ),
         (
             set_line(0, service_end="2026-09-30"),
@@ -495,9 +521,10 @@ LINE = "documents[0].lines"
             set_document(currency="XAU"),
             "documents[0].currency: XAU has no minor units and cannot be billed.",
         ),
-        (set_document(date="20261001"), "documents[0].date: must be a date written YYYY-MM-DD"),
-        (set_document(date="2026-W40-4"), "documents[0].date: must be a date written YYYY-MM-DD"),
-        (set_document(date="2026-02-30"), "documents[0].date: 2026-02-30 is not a date"),
+        (set_document(date="20261001"), f"documents[0].date: {WRITE_THE_DATE}"),
+        (set_document(date="2026-W40-4"), f"documents[0].date: {WRITE_THE_DATE}"),
+        (set_document(date="2026-02-30"), "documents[0].date: 2026-02-30 is not a date."),
+        (set_document(date=20261001), "documents[0].date: must be a date written YYYY-MM-DD"),
         (
             set_document(due_date="2026-09-30"),
             "documents[0].due_date: is before the document date, 2026-10-01",
@@ -512,6 +539,12 @@ LINE = "documents[0].lines"
         ),
         (set_document(number=" "), "documents[0].number: must be a non-empty string"),
         (set_document(number=None), "documents[0].number: is missing"),
+        (set_document(number="INV\x00"), f"documents[0].number: {NUL}"),
+        (set_document(number="INV/1"), f"documents[0].number: {NUMBER_PATTERN}"),
+        (set_document(number=".."), f"documents[0].number: {NUMBER_PATTERN}"),
+        (set_document(number=" INV1"), f"documents[0].number: {NUMBER_PATTERN}"),
+        (set_document(number="INV 1"), f"documents[0].number: {NUMBER_PATTERN}"),
+        (set_document(number="INVÄ1"), f"documents[0].number: {NUMBER_PATTERN}"),
         (
             set_document(account="Acme"),
             "documents[0].account: must be an object with the account's number and name",
@@ -525,6 +558,19 @@ def test_bad_input_is_refused_with_its_json_path(change, problem):
     data = example()
     change(data)
     assert refusal(data) == [problem]
+
+
+def test_every_text_the_file_gives_is_refused_with_nul():
+    data = example()
+    data["accounting_codes"][0]["name"] = "Revenue\x00"
+    data["reason_codes"][0]["name"] = "\x00"
+    data["documents"][0]["account"]["number"] = "A\x00"
+
+    assert refusal(data) == [
+        f"accounting_codes[0].name: {NUL}",
+        f"reason_codes[0].name: {NUL}",
+        f"documents[0].account.number: {NUL}",
+    ]
 
 
 def test_more_than_2000_lines_are_refused():
@@ -716,13 +762,13 @@ def test_command_prints_every_problem_and_fails_without_importing(tmp_path):
 
 def test_command_refuses_invalid_json(tmp_path):
     path = tmp_path / "invoices.json"
-    path.write_bytes(b'{"documents": [NaN]}')
+    path.write_bytes(b'{"documents": [}')
     err = io.StringIO()
 
     with pytest.raises(CommandError, match=r"1 problem\."):
         call_command("import_invoices", str(path), stderr=err)
 
-    assert err.getvalue().startswith("NaN: not valid JSON")
+    assert err.getvalue().startswith("top level: not valid JSON")
 
 
 def test_command_refuses_a_missing_file(tmp_path):
@@ -735,7 +781,7 @@ def test_command_explains_a_clash_with_an_import_running_at_the_same_moment(tmp_
     # checks and its inserts) is stood in for by the error the database raises then.
     from django.db import IntegrityError
 
-    from billing.management.commands import import_invoices
+    from writeoffs.management.commands import import_invoices
 
     def clash(*, data):
         raise IntegrityError("duplicate key value violates unique constraint")
@@ -746,3 +792,88 @@ def test_command_explains_a_clash_with_an_import_running_at_the_same_moment(tmp_
 
     with pytest.raises(CommandError, match="another import created some of the same"):
         call_command("import_invoices", str(path), stdout=io.StringIO())
+
+
+# Input that once gave a traceback (SPEC Q7): each is refused with its JSON path, nothing imported
+
+
+def command_refusal(tmp_path, raw: bytes) -> list[str]:
+    """What `import_invoices` prints on stderr for a file of `raw`; asserts it imported nothing."""
+    path = tmp_path / "invoices.json"
+    path.write_bytes(raw)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_invoices", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert not BillingDocument.objects.exists()
+    assert not AccountingCode.objects.exists()
+    return err.getvalue().splitlines()
+
+
+def example_file(change) -> bytes:
+    """The C7 example after `change`, as a file; `json.dumps` escapes NUL and surrogates as
+    `\\u0000` and `\\ud800`, as a program writing such a file would."""
+    data = example()
+    change(data)
+    return json.dumps(data).encode()
+
+
+DIGITS_5000 = "9" * 5000
+
+
+def test_command_refuses_100000_nested_brackets(tmp_path):
+    assert command_refusal(tmp_path, b"[" * 100000) == [
+        "top level: nested more than 32 levels deep."
+    ]
+
+
+def test_command_refuses_a_5000_digit_amount_written_as_a_json_number(tmp_path):
+    raw = example_file(set_line(0, amount="AMOUNT")).replace(b'"AMOUNT"', DIGITS_5000.encode())
+
+    assert command_refusal(tmp_path, raw) == [
+        f'{LINE}[0].amount: write the amount as a string ("{DIGITS_5000}"), not a JSON number'
+    ]
+
+
+def test_command_refuses_a_5000_digit_amount_written_as_a_string(tmp_path):
+    raw = example_file(set_line(0, amount=DIGITS_5000))
+
+    assert command_refusal(tmp_path, raw) == [
+        f'{LINE}[0].amount: must be a plain decimal string such as "12.50", not "{DIGITS_5000}"'
+    ]
+
+
+def test_command_refuses_nul_in_a_description(tmp_path):
+    raw = example_file(set_line(0, description="Gold\x00Plan"))
+    assert b"\\u0000" in raw
+
+    assert command_refusal(tmp_path, raw) == [f"{LINE}[0].description: {NUL}"]
+
+
+def test_command_refuses_a_lone_surrogate_in_a_description(tmp_path):
+    raw = example_file(set_line(0, description="Gold Plan \ud800"))
+    assert b"\\ud800" in raw
+
+    assert command_refusal(tmp_path, raw) == [f"{LINE}[0].description: {LONE_SURROGATE}"]
+
+
+def test_command_refuses_a_lone_surrogate_in_an_account_name(tmp_path):
+    raw = example_file(set_document(account={"number": "A00000001", "name": "Acme \ud800"}))
+
+    assert command_refusal(tmp_path, raw) == [f"documents[0].account.name: {LONE_SURROGATE}"]
+
+
+def test_command_refuses_a_document_number_no_url_can_route(tmp_path):
+    raw = example_file(set_document(number="PRB/../1"))
+
+    assert command_refusal(tmp_path, raw) == [f"documents[0].number: {NUMBER_PATTERN}"]
+
+
+def test_command_refuses_a_key_given_twice_in_one_line(tmp_path):
+    raw = json.dumps(EXAMPLE).encode()
+    raw = raw.replace(b'"amount": "8.25"', b'"amount": "8.25", "amount": "0.25"')
+
+    assert command_refusal(tmp_path, raw) == [
+        f"{LINE}[1].amount: this key appears more than once in its object; send it once."
+    ]

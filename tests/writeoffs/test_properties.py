@@ -3,14 +3,14 @@
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.models import BillingDocument, LineItem
-from tests.factories import InvoiceFactory, add_line
+from tests.factories import InvoiceFactory, add_line, write_off
+from writeoffs.checks import LineAmount
 from writeoffs.models import CreditMemo, ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off
+from writeoffs.services import WriteOffRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -97,29 +97,17 @@ def test_partial_write_offs_keep_every_invariant_and_full_balance_ends_at_zero(c
             continue
         before = BillingDocument.objects.get(pk=invoice.pk).balance
         try:
-            memo = invoice_write_off(
-                document=invoice,
-                user=clerk,
-                memo_date=invoice.date,
-                reason_code=reason,
-                lines=requested,
-            )
-        except ValidationError as refused:
+            memo = write_off(invoice, clerk, requested, reason_code=reason)
+        except WriteOffRefused as refused:
             # The one refusal valid amounts can meet: reaching zero with lines left open.
-            assert [e.code for e in refused.error_dict["total"]] == ["leaves_lines_open"]
+            assert refused.check.codes() == {"total": ["leaves_lines_open"]}
             assert BillingDocument.objects.get(pk=invoice.pk).balance == before
             continue
         assert memo.total == total == before - BillingDocument.objects.get(pk=invoice.pk).balance
         check_invariants(invoice, original)
     invoice.refresh_from_db()
     if invoice.balance > 0:
-        invoice_write_off(
-            document=invoice,
-            user=clerk,
-            memo_date=invoice.date,
-            reason_code=reason,
-            full_balance=True,
-        )
+        write_off(invoice, clerk, reason_code=reason, full_balance=True)
     check_invariants(invoice, original)
     assert set(invoice.lines.values_list("balance", flat=True)) == {Decimal(0)}
     assert invoice.balance == 0

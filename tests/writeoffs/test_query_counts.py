@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from billing.models import LineItem
-from tests.factories import InvoiceFactory, LineItemFactory
+from tests.factories import InvoiceFactory, LineItemFactory, write_off
+from writeoffs.checks import LineAmount
 from writeoffs.models import ReasonCode
-from writeoffs.services import LineAmount, invoice_write_off
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,12 @@ def queries_to_write_off(clerk, count, **kwargs):
     lines = [LineAmount(pk, Decimal("1.00")) for pk in invoice.lines.values_list("pk", flat=True)]
     clerk.has_perm("writeoffs.write_off_invoice")  # the permission cache is the user's own
     with CaptureQueriesContext(connection) as queries:
-        memo = invoice_write_off(
-            document=invoice,
-            user=clerk,
+        memo = write_off(
+            invoice,
+            clerk,
+            [] if kwargs else lines,
             memo_date=invoice.date,
             reason_code=reason,
-            lines=[] if kwargs else lines,
             **kwargs,
         )
     assert memo.items.count() == count
@@ -54,10 +54,5 @@ def test_write_off_of_1_line_takes_a_known_number_of_queries(clerk, django_asser
     # savepoint, lock, reason, lines, counter lock and update, memo, items, line balances,
     # document balance, release
     with django_assert_num_queries(11):
-        invoice_write_off(
-            document=invoice,
-            user=clerk,
-            memo_date=invoice.date,
-            reason_code=reason,
-            lines=[LineAmount(line.pk, Decimal("1.00"))],
-        )
+        memo = write_off(invoice, clerk, [LineAmount(line.pk, Decimal("1.00"))], reason_code=reason)
+    assert memo.total == Decimal("1.00")

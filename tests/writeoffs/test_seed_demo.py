@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
-from billing.management.commands.seed_demo import demo_data
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
+from writeoffs.management.commands.seed_demo import demo_data
 from writeoffs.models import ReasonCode, WriteOffSettings
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from billing.models import AccountingCode, BillingDocument, LineItem
@@ -15,14 +15,16 @@ from tests.factories import (
     add_line,
     invoice_with_all_kinds,
 )
-from writeoffs.models import CreditMemo, CreditMemoItem, ReasonCode, WriteOffSettings
-from writeoffs.services import (
+from writeoffs.checks import (
     LineAmount,
-    WriteOffPreview,
-    invoice_write_off,
+    WriteOffProposal,
+    write_off_check,
     write_off_date_default,
-    write_off_preview,
 )
+from writeoffs.errors import Problem, WriteOffErrorCode
+from writeoffs.keys import Channel, LedgerKey
+from writeoffs.models import CreditMemo, CreditMemoItem, ReasonCode, WriteOffSettings
+from writeoffs.services import WriteOffRefused, document_write_off
 
 pytestmark = pytest.mark.django_db
 
@@ -44,36 +46,51 @@ def default_reason():
     return ReasonCode.objects.get(is_default=True)
 
 
-def write_off(document, user, lines=(), **kwargs):
-    kwargs.setdefault("memo_date", MEMO_DATE)
-    kwargs.setdefault("reason_code", default_reason())
-    return invoice_write_off(document=document, user=user, lines=lines, **kwargs)
+def proposal(lines=(), **fields) -> WriteOffProposal:
+    fields.setdefault("memo_date", MEMO_DATE)
+    fields.setdefault("reason_code", default_reason())
+    return WriteOffProposal(lines=tuple(lines), **fields)
+
+
+def dialog_key(document, name="form-1", lines=(), **fields) -> LedgerKey:
+    return LedgerKey(Channel.DIALOG, name, proposal(lines, **fields).fingerprint(document))
+
+
+def write_off(document, user, lines=(), *, key=None, **fields):
+    return document_write_off(
+        document=document, user=user, proposal=proposal(lines, **fields), key=key
+    )
 
 
 def amounts(*pairs):
     return [LineAmount(line.pk, Decimal(amount)) for line, amount in pairs]
 
 
-def refusal(document, user, lines=(), **kwargs) -> dict[str, list[str]]:
-    """The messages of the refusal, by field; asserts that nothing was written."""
+def refused(document, user, lines=(), **fields) -> WriteOffRefused:
+    """The refusal; asserts that nothing was written."""
     balances = list(LineItem.objects.order_by("pk").values_list("balance", flat=True))
     document_balance = BillingDocument.objects.get(pk=document.pk).balance
-    with pytest.raises(ValidationError) as refused:
-        write_off(document, user, lines, **kwargs)
+    with pytest.raises(WriteOffRefused) as refusal:
+        write_off(document, user, lines, **fields)
     assert CreditMemo.objects.count() == 0
     assert CreditMemoItem.objects.count() == 0
     assert list(LineItem.objects.order_by("pk").values_list("balance", flat=True)) == balances
     assert BillingDocument.objects.get(pk=document.pk).balance == document_balance
-    return refused.value.message_dict
+    return refusal.value
 
 
-def codes(document, user, lines=(), **kwargs) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as refused:
-        write_off(document, user, lines, **kwargs)
-    return {
-        field: [error.code for error in errors]
-        for field, errors in refused.value.error_dict.items()
-    }
+def refusal(document, user, lines=(), **fields) -> dict[str, list[str]]:
+    """The messages of the refusal, by field; asserts that nothing was written."""
+    messages: dict[str, list[str]] = {}
+    for problem in refused(document, user, lines, **fields).check.problems:
+        messages.setdefault(problem.field, []).append(problem.message)
+    return messages
+
+
+def codes(document, user, lines=(), **fields) -> dict[str, list[str]]:
+    with pytest.raises(WriteOffRefused) as refusal:
+        write_off(document, user, lines, **fields)
+    return refusal.value.check.codes()
 
 
 # W1 Eligible
@@ -82,19 +99,21 @@ def codes(document, user, lines=(), **kwargs) -> dict[str, list[str]]:
 def test_write_off_refuses_a_draft_invoice(clerk):
     invoice, charge, *_ = invoice_with_all_kinds(status=BillingDocument.Status.DRAFT)
     errors = refusal(invoice, clerk, amounts((charge, "1.00")))
-    assert errors == {"__all__": ["Only posted documents can be written off; this one is Draft."]}
+    assert errors == {
+        "document": [f"Only posted documents can be written off; {invoice} is Draft."]
+    }
 
 
 def test_write_off_refuses_a_canceled_invoice(clerk):
     invoice, charge, *_ = invoice_with_all_kinds(status=BillingDocument.Status.CANCELED)
-    assert codes(invoice, clerk, amounts((charge, "1.00"))) == {"__all__": ["not_posted"]}
+    assert codes(invoice, clerk, amounts((charge, "1.00"))) == {"document": ["not_posted"]}
 
 
 def test_write_off_refuses_an_invoice_with_zero_balance(clerk):
     invoice = InvoiceFactory()
     charge = add_line(invoice, amount="50.00", balance="0.00")
     errors = refusal(invoice, clerk, amounts((charge, "1.00")))
-    assert errors["__all__"] == ["Nothing is left to write off: the balance is zero."]
+    assert errors["document"] == ["Nothing is left to write off: the balance is zero."]
 
 
 def test_write_off_refuses_a_user_without_the_permission(viewer, invoice):
@@ -513,13 +532,24 @@ def test_tax_is_never_recalculated(clerk, invoice):
     assert tax.balance == Decimal("8.25")
 
 
-def test_memo_numbers_follow_each_other_without_gaps(clerk, invoice):
+def test_memo_numbers_have_no_gap_when_a_write_off_fails_after_drawing_one(
+    clerk, invoice, monkeypatch
+):
     document, charge, *_ = invoice
-    numbers = [write_off(document, clerk, amounts((charge, "1.00"))).number for _ in range(3)]
-    with pytest.raises(ValidationError):
-        write_off(document, clerk, amounts((charge, "1000.00")))
+    numbers = [write_off(document, clerk, amounts((charge, "1.00"))).number for _ in range(2)]
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away after the number was drawn")
+
+    # The third write-off draws CM00000003, then fails writing its items and rolls back.
+    with monkeypatch.context() as patch:
+        patch.setattr(CreditMemoItem.objects, "bulk_create", fail)
+        with pytest.raises(RuntimeError):
+            write_off(document, clerk, amounts((charge, "1.00")))
     numbers.append(write_off(document, clerk, amounts((charge, "1.00"))).number)
-    assert numbers == ["CM00000001", "CM00000002", "CM00000003", "CM00000004"]
+    assert numbers == ["CM00000001", "CM00000002", "CM00000003"]
+    charge.refresh_from_db()
+    assert charge.balance == Decimal("97.00")
 
 
 def test_partly_paid_invoice_is_written_off_against_what_is_open(clerk):
@@ -535,27 +565,73 @@ def test_partly_paid_invoice_is_written_off_against_what_is_open(clerk):
     assert document.balance == 0
 
 
-# W12 Once
+# W12 Once: the key ledger
 
 
 def test_a_repeated_request_returns_the_first_memo_and_writes_nothing_more(clerk, invoice):
     document, charge, *_ = invoice
-    first = write_off(document, clerk, amounts((charge, "10.00")), request_key="form-1")
-    again = write_off(document, clerk, amounts((charge, "10.00")), request_key="form-1")
+    lines = amounts((charge, "10.00"))
+    key = dialog_key(document, lines=lines)
+    first = write_off(document, clerk, lines, key=key)
+    again = write_off(document, clerk, lines, key=key)
     assert again == first
     assert CreditMemo.objects.count() == 1
+    assert first.ledger_entry.key == "form-1"
     charge.refresh_from_db()
     assert charge.balance == Decimal("90.00")
 
 
-def test_a_request_key_cannot_be_reused_for_another_document(clerk, invoice):
+def test_a_key_repeated_with_other_amounts_is_refused_not_answered_with_the_first_memo(
+    clerk, invoice
+):
     document, charge, *_ = invoice
-    write_off(document, clerk, amounts((charge, "10.00")), request_key="form-1")
+    first = write_off(document, clerk, amounts((charge, "0.01")), key=dialog_key(document))
+    other = amounts((charge, "5.00"))
+    with pytest.raises(WriteOffRefused) as refusal:
+        write_off(document, clerk, other, key=dialog_key(document, lines=other))
+    assert refusal.value.check.codes() == {"request_key": ["request_key_reused"]}
+    assert first.number in refusal.value.check.problems[0].message
+    assert CreditMemo.objects.count() == 1
+
+
+def test_a_key_is_the_users_own(clerk, invoice, django_user_model):
+    document, charge, *_ = invoice
+    lines = amounts((charge, "1.00"))
+    key = dialog_key(document, lines=lines)
+    write_off(document, clerk, lines, key=key)
+    other_clerk = django_user_model.objects.create_superuser("other", password="x")
+    second = write_off(document, other_clerk, lines, key=key)
+    assert second.created_by == other_clerk
+    assert CreditMemo.objects.count() == 2
+
+
+def test_a_key_is_the_channels_own(clerk, invoice):
+    document, charge, *_ = invoice
+    lines = amounts((charge, "1.00"))
+    fingerprint = proposal(lines).fingerprint(document)
+    write_off(document, clerk, lines, key=LedgerKey(Channel.DIALOG, "k", fingerprint))
+    write_off(document, clerk, lines, key=LedgerKey(Channel.API, "k", fingerprint))
+    assert CreditMemo.objects.count() == 2
+
+
+def test_a_refused_request_leaves_its_key_free_for_the_corrected_one(clerk, invoice):
+    document, charge, *_ = invoice
+    wrong = amounts((charge, "1000.00"))
+    with pytest.raises(WriteOffRefused):
+        write_off(document, clerk, wrong, key=dialog_key(document, lines=wrong))
+    right = amounts((charge, "10.00"))
+    memo = write_off(document, clerk, right, key=dialog_key(document, lines=right))
+    assert memo.total == Decimal("10.00")
+
+
+def test_a_key_cannot_be_reused_for_another_document(clerk, invoice):
+    document, charge, *_ = invoice
+    lines = amounts((charge, "10.00"))
+    write_off(document, clerk, lines, key=dialog_key(document, lines=lines))
     other = InvoiceFactory(number="INV99999999")
-    other_line = add_line(other)
-    assert codes(other, clerk, amounts((other_line, "1.00")), request_key="form-1") == {
-        "__all__": ["request_key_reused"]
-    }
+    other_lines = amounts((add_line(other), "1.00"))
+    key = dialog_key(other, lines=other_lines)
+    assert codes(other, clerk, other_lines, key=key) == {"request_key": ["request_key_reused"]}
 
 
 # W13 Full balance
@@ -583,46 +659,101 @@ def test_full_balance_skips_lines_already_at_zero(clerk):
 def test_full_balance_with_line_amounts_is_refused(clerk, invoice):
     document, charge, *_ = invoice
     assert codes(document, clerk, amounts((charge, "1.00")), full_balance=True) == {
-        "lines": ["both"]
+        "lines": ["lines_and_full_balance"]
     }
 
 
-# The live preview of the dialog
+# The one check, as the live total asks it
 
 
-def test_preview_totals_the_amounts_and_writes_nothing(invoice, django_assert_num_queries):
+def check(document, lines=(), **fields):
+    return write_off_check(
+        document=document, lines=document.lines.all(), proposal=proposal(lines, **fields)
+    )
+
+
+def test_check_totals_the_amounts_and_writes_nothing(invoice, django_assert_num_queries):
     document, charge, tax, discount, discount_tax = invoice
-    with django_assert_num_queries(1):
-        preview = write_off_preview(
-            document=document,
-            lines=amounts((charge, "40.00"), (tax, "3.30"), (discount, "-4.00")),
-        )
-    assert preview == WriteOffPreview(Decimal("39.30"), Decimal("58.12"), {})
+    lines = list(document.lines.all())
+    asked = proposal(amounts((charge, "40.00"), (tax, "3.30"), (discount, "-4.00")))
+    with django_assert_num_queries(0):
+        result = write_off_check(document=document, lines=lines, proposal=asked)
+    assert (result.total, result.remaining_balance, result.problems) == (
+        Decimal("39.30"),
+        Decimal("58.12"),
+        (),
+    )
     assert CreditMemo.objects.count() == 0
     assert set(LineItem.objects.values_list("balance", "amount")) == {
         (line.amount, line.amount) for line in (charge, tax, discount, discount_tax)
     }
 
 
-def test_preview_shows_no_total_while_a_line_is_wrong(invoice):
+def test_check_shows_no_total_while_a_line_is_wrong(invoice):
     document, charge, tax, *_ = invoice
-    preview = write_off_preview(document=document, lines=amounts((charge, "5.00"), (tax, "9.00")))
-    assert preview == WriteOffPreview(
-        None, None, {"lines[1]": ["9.00 is more than this line's balance, 8.25."]}
+    result = check(document, amounts((charge, "5.00"), (tax, "9.00")))
+    assert (result.total, result.remaining_balance) == (None, None)
+    assert result.problems == (
+        Problem(
+            "lines[1]",
+            WriteOffErrorCode.ABOVE_LINE_BALANCE,
+            "9.00 is more than this line's balance, 8.25.",
+        ),
     )
 
 
-def test_preview_of_nothing_typed_yet_is_zero_without_an_error(invoice):
-    preview = write_off_preview(document=invoice[0], lines=[])
-    assert preview == WriteOffPreview(Decimal(0), Decimal("97.42"), {})
+def test_check_shows_no_total_while_a_line_could_not_be_read(invoice):
+    document, charge, tax, *_ = invoice
+    unread = Problem("lines[1]", WriteOffErrorCode.INVALID_AMOUNT, "Enter a plain amount.")
+    result = check(
+        document,
+        [LineAmount(charge.pk, Decimal("1.00")), LineAmount(tax.pk, None)],
+        unread=(unread,),
+    )
+    assert result.total is None
+    assert result.problems == (unread,)
 
 
-def test_preview_reports_a_total_below_zero(invoice):
+def test_check_returns_every_problem_at_once_in_reading_order(invoice, bad_debt):
+    document, charge, tax, *_ = invoice
+    bad_debt.active = False
+    result = check(
+        document,
+        amounts((charge, "1.001"), (tax, "-1.00")),
+        memo_date=None,
+        reason_code=ReasonCodeFactory(name="Old", active=False),
+        comment="x" * 256,
+        revenue_impacting=False,
+        accounting_code=bad_debt,
+    )
+    assert [(problem.field, problem.code.value) for problem in result.problems] == [
+        ("memo_date", "required"),
+        ("reason_code", "inactive"),
+        ("comment", "comment_too_long"),
+        ("accounting_code", "invalid_accounting_code"),
+        ("lines[0]", "invalid_amount"),
+        ("lines[1]", "wrong_sign"),
+    ]
+
+
+def test_check_of_nothing_typed_yet_totals_zero_and_says_the_total_must_be_more(invoice):
+    result = check(invoice[0])
+    assert (result.total, result.remaining_balance) == (Decimal(0), Decimal("97.42"))
+    assert result.codes() == {"total": ["total_not_positive"]}
+
+
+def test_check_reports_a_total_below_zero(invoice):
     document, charge, _, discount, _ = invoice
-    preview = write_off_preview(
-        document=document, lines=amounts((charge, "1.00"), (discount, "-2.00"))
-    )
-    assert preview.errors == {"total": ["The write-off total must be more than zero; it is -1.00."]}
+    result = check(document, amounts((charge, "1.00"), (discount, "-2.00")))
+    assert [problem.message for problem in result.problems] == [
+        "The write-off total must be more than zero; it is -1.00."
+    ]
+
+
+def test_a_field_the_channel_could_not_read_is_not_judged_again(invoice):
+    unread = Problem("memo_date", WriteOffErrorCode.INVALID_DATE, "2026-02-30 is not a date.")
+    result = check(invoice[0], memo_date=None, unread=(unread,))
+    assert result.codes()["memo_date"] == ["invalid_date"]
 
 
 def test_a_write_off_to_zero_must_leave_no_line_open(clerk):
@@ -634,8 +765,8 @@ def test_a_write_off_to_zero_must_leave_no_line_open(clerk):
     assert errors == {
         "total": [
             "This would bring the balance to zero but leave Line "
-            f"{charge.description.removeprefix('Line ')}, {discount.description} open; write off "
-            "their balances too, or use Write off all balances."
+            f"{charge.description.removeprefix('Line ')}, {discount.description} open; "
+            "the balances of every open line must be written off together."
         ]
     }
     memo = write_off(document, clerk, amounts((charge, "10.00"), (discount, "-7.00")))

@@ -4,8 +4,14 @@ All or nothing: the whole file is checked first, every problem is collected with
 (`documents[3].lines[2].amount: ...`), and if there is any, `ImportRefused` lists them all and
 nothing is written. Choices where the contract is silent:
 
-- Amounts and balances must be JSON strings; a JSON number is refused, so no amount can pass
-  through binary floating point on its way in. `import_json_parse` reads numbers as `Decimal`.
+- The file is read by `billing.parsing.parse_json`, as the API reads its requests:
+  a key given twice in one object, nesting deeper than it allows and bytes that are not UTF-8
+  are refused with their JSON path, and every number is read as `Decimal`, never `float`.
+- Amounts and balances must be JSON strings; a JSON number is refused (so is one `parse_json`
+  will not take as a number, such as `1e2`, `NaN` or 5,000 digits), so no amount can pass
+  through binary floating point on its way in.
+- Text that cannot be stored (NUL, a lone surrogate) and a document number that no URL can
+  route (`billing.models.DOCUMENT_NUMBER_PATTERN`) are refused with their JSON path.
 - An accounting code, reason code or document number that exists already is reported and left
   unchanged; the rest of the file is imported. Codes and documents in the file are checked
   even when they are left unchanged, so a file is valid or not whatever the database holds.
@@ -17,13 +23,11 @@ nothing is written. Choices where the contract is silent:
 - A line's `position` is its index in the file's `lines`, the index problems are reported with.
 """
 
-import json
-from decimal import Decimal
-
 from django.db import transaction
 
-from billing.importing.reading import Reader, read_file
-from billing.importing.writing import ImportReport, check_against_database, write
+from billing.parsing import JsonRefused, parse_json
+from writeoffs.importing.reading import Reader, read_file
+from writeoffs.importing.writing import ImportReport, check_against_database, write
 
 __all__ = ["ImportRefused", "ImportReport", "documents_import", "import_json_parse"]
 
@@ -37,33 +41,11 @@ class ImportRefused(Exception):
 
 
 def import_json_parse(raw: bytes) -> object:
-    """The JSON value in `raw`, with every number read as `Decimal` or `int`, never `float`.
-
-    Refuses invalid UTF-8, invalid JSON, and `NaN` and `Infinity`, which `json` accepts by
-    default though JSON has no such values.
-    """
+    """`parse_json`'s value of `raw`; its refusal raised as the import's, with its JSON path."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ImportRefused(
-            [f"byte {error.start}: the file is not UTF-8 ({error.reason})"]
-        ) from None
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-    except _NotANumber as error:
-        raise ImportRefused([str(error)]) from None
-    except json.JSONDecodeError as error:
-        raise ImportRefused(
-            [f"line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}"]
-        ) from None
-
-
-class _NotANumber(ValueError):
-    pass
-
-
-def _refuse_constant(name: str):
-    raise _NotANumber(f'{name}: not valid JSON; write amounts as strings such as "12.50"')
+        return parse_json(raw)
+    except JsonRefused as refused:
+        raise ImportRefused([f"{refused.path or 'top level'}: {refused.message}"]) from None
 
 
 def documents_import(*, data: object) -> ImportReport:

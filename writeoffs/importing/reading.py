@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models
 
 from billing.models import (
+    DOCUMENT_NUMBER_PATTERN,
     MAX_LINES_PER_DOCUMENT,
     Account,
     AccountingCode,
@@ -19,16 +20,15 @@ from billing.money import (
     MAX_DIGITS,
     MoneyError,
     minor_units,
+    misfit,
     parse_amount,
     to_currency,
 )
+from billing.parsing import RefusedNumber, parse_iso_date, text_problem
 from writeoffs.models import ReasonCode
 
 # Every amount and every document total must fit the money columns.
 MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
-
-# `date.fromisoformat` also reads `20261101` and `2026-W44-1`; the file must say `2026-11-01`.
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Kind = LineItem.Kind
 
@@ -53,6 +53,17 @@ def _plain_decimal(text: str) -> Decimal | None:
         return parse_amount(text)
     except MoneyError:
         return None
+
+
+def _number_text(value: object) -> str | None:
+    """`value` as written if it is a JSON number, else None. `parse_json` reads `1e2`, `NaN` and
+    numbers longer than money holds as `RefusedNumber`: in an amount they are numbers all the
+    same, and refused as such."""
+    if isinstance(value, RefusedNumber):
+        return value.text
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 class Reader:
@@ -86,6 +97,8 @@ class Reader:
                 self.problem(path, "is missing")
         elif not isinstance(value, str) or not value.strip():
             self.problem(path, "must be a non-empty string")
+        elif problem := text_problem(value):
+            self.problem(path, problem)
         elif max_length and len(value) > max_length:
             self.problem(path, f"has {len(value)} characters; at most {max_length} are allowed")
         else:
@@ -120,20 +133,20 @@ class Reader:
             if required:
                 self.problem(path, "is missing")
             return None
-        if not isinstance(value, str) or not _DATE.fullmatch(value):
+        if not isinstance(value, str):
             self.problem(path, "must be a date written YYYY-MM-DD")
             return None
         try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            self.problem(path, f"{value} is not a date")
+            return parse_iso_date(value)
+        except ValueError as error:
+            self.problem(path, str(error))
             return None
 
     def amount(self, obj: dict, key: str, path: str, currency: str | None) -> Decimal | None:
         """An exact amount in `currency` (when that is known) from a decimal string."""
         value, path = obj.get(key), f"{path}.{key}"
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            self.problem(path, f'write the amount as a string ("{value}"), not a JSON number')
+        if (number := _number_text(value)) is not None:
+            self.problem(path, f'write the amount as a string ("{number}"), not a JSON number')
             return None
         if not isinstance(value, str):
             self.problem(path, "is missing" if value is None else "must be a decimal string")
@@ -252,7 +265,7 @@ def _read_document(reader: Reader, path: str, obj: dict) -> Document:
     document = Document(
         path=path,
         type=reader.choice(obj, "type", path, BillingDocument.Type.values),
-        number=reader.text(obj, "number", path, max_length=_max_length(BillingDocument, "number")),
+        number=_read_number(reader, obj, path),
         account_number=account_number,
         account_name=account_name,
         currency=_read_currency(reader, obj, path),
@@ -266,6 +279,19 @@ def _read_document(reader: Reader, path: str, obj: dict) -> Document:
     document.lines = _read_lines(reader, obj.get("lines"), f"{path}.lines", document.currency)
     _check_totals(reader, document)
     return document
+
+
+def _read_number(reader: Reader, obj: dict, path: str) -> str | None:
+    number = reader.text(obj, "number", path, max_length=_max_length(BillingDocument, "number"))
+    if number is not None and not re.fullmatch(DOCUMENT_NUMBER_PATTERN, number):
+        # A slash, a `..` or a space would give the document a page no link can reach.
+        reader.problem(
+            f"{path}.number",
+            "must start with an ASCII letter or digit and hold only ASCII letters, digits, "
+            '"-", "_" and ".", so that every page can link to it',
+        )
+        return None
+    return number
 
 
 def _read_account(reader: Reader, obj: dict, path: str) -> tuple[str | None, str | None]:
@@ -356,10 +382,11 @@ def _read_amounts(reader: Reader, obj: dict, line: Line, currency: str | None) -
             f"{line.path}.amount", f"must be {sign} for a {Kind(line.kind).label.lower()} line"
         )
     elif has_balance and line.balance is not None:
-        if line.balance and (line.balance > 0) != (line.amount > 0):
-            reader.problem(f"{line.path}.balance", "must have the sign of the amount")
-        elif abs(line.balance) > abs(line.amount):
-            reader.problem(f"{line.path}.balance", f"is more than the amount, {line.amount}")
+        match misfit(line.balance, line.amount):
+            case "sign":
+                reader.problem(f"{line.path}.balance", "must have the sign of the amount")
+            case "size" | "nothing":
+                reader.problem(f"{line.path}.balance", f"is more than the amount, {line.amount}")
 
 
 def _read_codes(reader: Reader, obj: dict, line: Line) -> None:

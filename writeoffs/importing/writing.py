@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from billing.importing.reading import CODE_FIELD, Document, Kind, Plan, Reader
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
+from writeoffs.importing.reading import CODE_FIELD, Document, Kind, Plan, Reader
 from writeoffs.models import ReasonCode
 
 # SQLite limits the parameters of one query, so long lists are looked up and inserted in chunks.

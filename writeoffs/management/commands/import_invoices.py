@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
-from billing.importing import ImportRefused, documents_import, import_json_parse
+from writeoffs.importing import ImportRefused, documents_import, import_json_parse
 
 
 class Command(BaseCommand):

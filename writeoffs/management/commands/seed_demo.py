@@ -19,9 +19,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from billing.importing import documents_import
+from billing.models import VIEW_DOCUMENTS
 from billing.money import quantum
-from writeoffs.models import WriteOffSettings
+from writeoffs.importing import documents_import
+from writeoffs.models import WRITE_OFF_PERMISSION, WriteOffSettings
 
 SEED = 20261001
 DOCUMENT_COUNT = 60
@@ -30,7 +31,7 @@ FIRST_NUMBER = 1001
 # The demo logins, for a local copy only; `make run` prints them too.
 FINANCE_USER = ("finance", "finance-demo-only")
 ADMIN_USER = ("admin", "admin-demo-only")
-FINANCE_PERMISSIONS = [("billing", "view_invoice"), ("writeoffs", "write_off_invoice")]
+FINANCE_PERMISSIONS = [VIEW_DOCUMENTS, WRITE_OFF_PERMISSION]
 
 ACCOUNTING_CODES = [
     {"code": "1200", "name": "Accounts Receivable", "type": "AccountsReceivable"},
@@ -281,7 +282,7 @@ def _create_users() -> set[str]:
     finance.user_permissions.add(
         *(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in FINANCE_PERMISSIONS
+            for app_label, codename in (name.split(".") for name in FINANCE_PERMISSIONS)
         )
     )
     if not User.objects.filter(username=ADMIN_USER[0]).exists():
