@@ -70,7 +70,8 @@ class WriteOffProposal:
 @dataclass(frozen=True)
 class WriteOffCheck:
     """What `write_off_check` found. `amounts` are the non-zero (line, amount) pairs a save
-    would write off; `total` and `remaining_balance` are None while any line is wrong."""
+    would write off; `total` and `remaining_balance` are None while any line is wrong, and
+    `remaining_balance` also while the total is above the balance."""
 
     problems: tuple[Problem, ...]
     amounts: tuple[tuple[LineItem, Decimal], ...] = ()
@@ -117,7 +118,9 @@ def write_off_check(
         return WriteOffCheck(found.sorted())
     total = sum((amount for _, amount in amounts), Decimal(0))
     _check_total(document, lines, amounts, total, found)
-    return WriteOffCheck(found.sorted(), tuple(amounts), total, document.balance - total)
+    # A balance below zero cannot exist, so none is ever shown as what would remain.
+    remaining = document.balance - total if total <= document.balance else None
+    return WriteOffCheck(found.sorted(), tuple(amounts), total, remaining)
 
 
 # Problems are listed in the order a clerk reads the dialog.
