@@ -46,7 +46,8 @@ class AccountingCodeType(models.TextChoices):
 
 class AccountingCodeQuerySet(models.QuerySet):
     def write_off_expenses(self):
-        """The codes a write-off that is not revenue impacting may be booked to (SPEC W5)."""
+        """The codes a write-off that is not revenue impacting may be booked to (SPEC W5):
+        in SQL what `AccountingCode.is_write_off_expense` says of one code."""
         return self.filter(active=True, type__in=AccountingCode.WRITE_OFF_EXPENSE_TYPES)
 
 
@@ -73,6 +74,11 @@ class AccountingCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def is_write_off_expense(self) -> bool:
+        """Whether a write-off that is not revenue impacting may be booked to this code."""
+        return self.active and self.type in self.WRITE_OFF_EXPENSE_TYPES
 
 
 class Account(models.Model):

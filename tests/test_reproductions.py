@@ -276,3 +276,59 @@ def test_a_key_given_twice_in_api_json_is_refused_with_its_path(client, clerk, i
 def test_a_document_number_no_url_can_route_cannot_be_stored():
     with pytest.raises(IntegrityError), transaction.atomic():
         InvoiceFactory(number="PRB/../1")
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ("[" * 100_000, None),
+        ('{"items": ' + "[" * 40 + "]" * 40 + "}", "items" + "[0]" * 32),
+        ('{"comment": "x", "comment": "y"}', "comment"),
+        ('{"items": [{"invoiceItemId": "1", "amountWithoutTax": ' + "9" * 5000 + "}]}", None),
+    ],
+)
+def test_odd_api_bodies_are_400s_naming_their_place(client, clerk, invoice, data, field):
+    token = api_token_create(user=clerk, name="script")[1]
+    before = books()
+    response = client.put(
+        write_off_path(NUMBER), data, content_type="application/json", headers=bearer(token)
+    )
+    assert response.status_code == 400
+    found = reasons(response)
+    assert len(found) == 1
+    if field is not None:
+        assert found == [("invalid_json", field)]
+    assert books() == before
+
+
+def test_a_body_of_ten_megabytes_is_a_400(client, clerk, invoice):
+    token = api_token_create(user=clerk, name="script")[1]
+    data = json.dumps({"comment": "x" * 10_000_000})
+    response = client.put(
+        write_off_path(NUMBER), data, content_type="application/json", headers=bearer(token)
+    )
+    assert response.status_code == 400
+    assert reasons(response) == [("body_too_large", None)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "reason_code=99999999999999999999999",
+        "reason_code=%00",
+        "date_from=%00",
+        "date_from=99999-01-01",
+        "page=%00",
+        "page=99999999999999999999",
+    ],
+)
+def test_odd_credit_memo_filters_are_messages(clerk_client, query):
+    assert clerk_client.get(f"/billing/credit-memos/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/billing/invoices/%00/", "/billing/invoices/a%2Fb/", "/api/v1/invoices/%ED%A0%80"]
+)
+def test_odd_document_numbers_in_urls_are_not_found(clerk_client, clerk, path):
+    token = api_token_create(user=clerk, name="script")[1]
+    assert clerk_client.get(path, headers=bearer(token)).status_code == 404

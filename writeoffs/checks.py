@@ -257,7 +257,7 @@ def _check_accounting(
             Code.REQUIRED,
             "Choose the bad-debt or other expense accounting code to book the write-off to.",
         )
-    elif not code.active or code.type not in AccountingCode.WRITE_OFF_EXPENSE_TYPES:
+    elif not code.is_write_off_expense:
         found.add(
             "accounting_code",
             Code.INVALID_ACCOUNTING_CODE,

@@ -7,8 +7,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from billing.models import BillingDocument
-from writeoffs.checks import document_problems
-from writeoffs.models import WRITE_OFF_PERMISSION, CreditMemo, ReasonCode
+from writeoffs.models import CreditMemo, ReasonCode
 
 
 def default_reason_code() -> ReasonCode | None:
@@ -20,14 +19,6 @@ def reason_code_by_name(name: str) -> ReasonCode | None:
     if len(name) > ReasonCode._meta.get_field("name").max_length:
         return None
     return ReasonCode.objects.filter(name=name).first()
-
-
-def write_off_refusal(document: BillingDocument, user) -> str:
-    """Why `user` cannot write off `document` (SPEC W1), or "" when they can."""
-    if not user.has_perm(WRITE_OFF_PERMISSION):
-        return "You do not have permission to write off billing documents."
-    problems = document_problems(document)
-    return problems[0].message if problems else ""
 
 
 def document_credit_memos(document: BillingDocument) -> QuerySet[CreditMemo]:

@@ -23,6 +23,7 @@ from writeoffs import selectors
 from writeoffs.checks import (
     WriteOffCheck,
     WriteOffProposal,
+    document_problems,
     write_off_check,
     write_off_date_default,
 )
@@ -50,9 +51,17 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
             "invoice": invoice,
             "lines": billing_selectors.document_lines(invoice),
             "credit_memos": selectors.document_credit_memos(invoice),
-            "write_off_refusal": selectors.write_off_refusal(invoice, request.user),
+            "write_off_refusal": _write_off_refusal(invoice, request.user),
         },
     )
+
+
+def _write_off_refusal(invoice: Invoice, user) -> str:
+    """Why the menu shows Write Off Invoice disabled (SPEC W1), or "" when it is enabled."""
+    if not user.has_perm(WRITE_OFF_PERMISSION):
+        return "You do not have permission to write off billing documents."
+    problems = document_problems(invoice)
+    return problems[0].message if problems else ""
 
 
 def _form(

@@ -1,5 +1,8 @@
-"""Every write-off rule (SPEC W1 to W14) through `PUT /api/v1/invoices/<number>/write-off`, with
-the exact status and reasons (code and JSON path)."""
+"""`PUT /api/v1/invoices/<number>/write-off`: how Zuora's JSON is read (defaults, exact
+numbers, ids, nesting) and how the one check's problems come back (status, code and JSON path).
+
+The rules themselves are the check's and are tested once, in `tests/writeoffs/test_services.py`;
+here each kind of problem field is translated once, to show where its path comes from."""
 
 import datetime
 from decimal import Decimal
@@ -95,12 +98,6 @@ def test_draft_invoice_is_refused(refused):
     assert refused(body(item(charge, "1.00"))) == [("not_posted", None)]
 
 
-def test_invoice_with_zero_balance_is_refused(refused):
-    invoice = InvoiceFactory(number=NUMBER)
-    charge = add_line(invoice, amount="50.00", balance="0.00")
-    assert ("no_balance", None) in refused(body(item(charge, "1.00")))
-
-
 def test_user_without_the_write_off_permission_gets_403(put_write_off, viewer_token, invoice):
     before = books()
     response = put_write_off(NUMBER, body(item(invoice[1], "1.00")), token=viewer_token)
@@ -119,12 +116,6 @@ def test_unknown_invoice_gets_404(refused):
 def test_write_off_date_before_the_invoice_date_is_refused(refused, invoice):
     data = body(item(invoice[1], "1.00"), memoDate="2026-09-30")
     assert refused(data) == [("date_before_document", "memoDate")]
-
-
-def test_write_off_date_in_the_future_is_refused(refused, invoice):
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    data = body(item(invoice[1], "1.00"), memoDate=tomorrow.isoformat())
-    assert refused(data) == [("date_in_future", "memoDate")]
 
 
 def test_write_off_date_defaults_to_today(written_off, invoice):
@@ -173,10 +164,6 @@ def test_inactive_reason_code_is_refused(refused, invoice):
 # W4 Comment
 
 
-def test_comment_of_255_characters_is_kept(written_off, invoice):
-    assert written_off(body(item(invoice[1], "1.00"), comment="x" * 255)).comment == "x" * 255
-
-
 def test_comment_longer_than_255_characters_is_refused(refused, invoice):
     data = body(item(invoice[1], "1.00"), comment="x" * 256)
     assert refused(data) == [("comment_too_long", "comment")]
@@ -223,23 +210,11 @@ def test_write_off_not_revenue_impacting_needs_an_accounting_code(refused, invoi
     assert refused(data) == [("required", "nonRevenueWriteOffAccountingCode")]
 
 
-def test_accounting_code_must_be_bad_debt_or_other_expenses(refused, invoice):
-    data = body(
-        item(invoice[1], "1.00"), revenueImpacting="No", nonRevenueWriteOffAccountingCode="2500"
-    )
-    assert refused(data) == [("invalid_accounting_code", "nonRevenueWriteOffAccountingCode")]
-
-
 def test_unknown_accounting_code_is_refused(refused, invoice):
     data = body(
         item(invoice[1], "1.00"), revenueImpacting="No", nonRevenueWriteOffAccountingCode="9999"
     )
     assert refused(data) == [("unknown_accounting_code", "nonRevenueWriteOffAccountingCode")]
-
-
-def test_accounting_code_with_a_revenue_impacting_write_off_is_refused(refused, invoice, bad_debt):
-    data = body(item(invoice[1], "1.00"), nonRevenueWriteOffAccountingCode="6100")
-    assert refused(data) == [("not_applicable", "nonRevenueWriteOffAccountingCode")]
 
 
 def test_write_off_not_revenue_impacting_is_refused_without_enhanced_write_off(
@@ -298,13 +273,6 @@ def test_whole_json_numbers_are_accepted(written_off, invoice):
 def test_more_decimals_than_the_currency_has_are_refused(refused, invoice, amount):
     data = f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": {amount}}}]}}'
     assert refused(data) == [("invalid_amount", "items[0].amountWithoutTax")]
-
-
-def test_yen_amounts_have_no_decimals(refused, written_off):
-    invoice = InvoiceFactory(number=NUMBER, currency="JPY")
-    charge = add_line(invoice, amount="1000")
-    assert refused(body(item(charge, 1.5))) == [("invalid_amount", "items[0].amountWithoutTax")]
-    assert written_off(body(item(charge, 150))).total == Decimal(150)
 
 
 @pytest.mark.parametrize("amount", ["1e3", "1E3", "1.5e2", "1e-2", "NaN", "Infinity", "-Infinity"])
@@ -377,19 +345,9 @@ def test_amount_above_the_line_balance_is_refused(refused, invoice):
 # W7 Total
 
 
-def test_total_of_zero_is_refused(refused, invoice):
-    _, charge, tax, *_ = invoice
-    assert refused(body(item(charge, 0, (tax, "0.00")))) == [("total_not_positive", "items")]
-
-
 def test_total_above_the_invoice_balance_is_refused(refused, invoice):
     # The charge's 100.00 is more than the invoice's balance, 97.42, once its discount counts.
     assert refused(body(item(invoice[1], "100.00"))) == [("total_above_balance", "items")]
-
-
-def test_total_equal_to_the_balance_that_leaves_lines_open_is_refused(refused, invoice):
-    # 97.42 of the charge alone brings the invoice to zero but leaves its tax and discount open.
-    assert refused(body(item(invoice[1], "97.42"))) == [("leaves_lines_open", "items")]
 
 
 # W8 Lines
