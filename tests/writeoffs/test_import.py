@@ -832,7 +832,7 @@ def test_command_refuses_a_5000_digit_amount_written_as_a_json_number(tmp_path):
     raw = example_file(set_line(0, amount="AMOUNT")).replace(b'"AMOUNT"', DIGITS_5000.encode())
 
     assert command_refusal(tmp_path, raw) == [
-        f'{LINE}[0].amount: write the amount as a string ("{DIGITS_5000}"), not a JSON number'
+        f'{LINE}[0].amount: write the amount as a string ("{"9" * 40}…"), not a JSON number'
     ]
 
 
@@ -840,7 +840,7 @@ def test_command_refuses_a_5000_digit_amount_written_as_a_string(tmp_path):
     raw = example_file(set_line(0, amount=DIGITS_5000))
 
     assert command_refusal(tmp_path, raw) == [
-        f'{LINE}[0].amount: must be a plain decimal string such as "12.50", not "{DIGITS_5000}"'
+        f'{LINE}[0].amount: must be a plain decimal string such as "12.50", not "{"9" * 40}…"'
     ]
 
 

@@ -55,6 +55,13 @@ def _plain_decimal(text: str) -> Decimal | None:
         return None
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """`text` as a problem may quote it: at most `limit` characters, anything unprintable (a
+    NUL, a lone surrogate, a line break) written as its escape, so a report stays one line."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return f"{shown}…" if len(text) > limit else shown
+
+
 def _number_text(value: object) -> str | None:
     """`value` as written if it is a JSON number, else None. `parse_json` reads `1e2`, `NaN` and
     numbers longer than money holds as `RefusedNumber`: in an amount they are numbers all the
@@ -113,7 +120,7 @@ class Reader:
         if value is None:
             self.problem(f"{path}.{key}", f"is missing (one of {choices})")
         elif isinstance(value, str):
-            self.problem(f"{path}.{key}", f'"{value}" is not one of {choices}')
+            self.problem(f"{path}.{key}", f'"{_shown(value)}" is not one of {choices}')
         else:
             self.problem(f"{path}.{key}", f"must be one of {choices}")
         return None
@@ -146,14 +153,18 @@ class Reader:
         """An exact amount in `currency` (when that is known) from a decimal string."""
         value, path = obj.get(key), f"{path}.{key}"
         if (number := _number_text(value)) is not None:
-            self.problem(path, f'write the amount as a string ("{number}"), not a JSON number')
+            self.problem(
+                path, f'write the amount as a string ("{_shown(number)}"), not a JSON number'
+            )
             return None
         if not isinstance(value, str):
             self.problem(path, "is missing" if value is None else "must be a decimal string")
             return None
         amount = _plain_decimal(value)
         if amount is None or abs(amount) >= MAX_AMOUNT:
-            self.problem(path, f'must be a plain decimal string such as "12.50", not "{value}"')
+            self.problem(
+                path, f'must be a plain decimal string such as "12.50", not "{_shown(value)}"'
+            )
             return None
         try:
             return to_currency(amount, currency) if currency else amount
