@@ -60,6 +60,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it compresses what every other middleware made. Django's GZipMiddleware
+    # pads each response with random bytes against BREACH-style guessing of its secrets.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +76,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+# A write-off may name every line of a 2,000-line document (SPEC W9), with its few other fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_100
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -84,15 +84,25 @@ HINTS = {
 
 @dataclass
 class DialogMessages:
-    """A check's problems, placed where the dialog shows them: next to a field or line (by
-    form field name), under the total, or in the alert at the top when there is no such place."""
+    """A check's problems, placed where the dialog shows them: next to a header field (by
+    name) or a line (by id), under the total, or in the alert at the top when there is no
+    such place."""
 
     fields: dict[str, list[str]] = field(default_factory=dict)
+    lines: dict[int, list[str]] = field(default_factory=dict)
     total: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
 
 
 class WriteOffForm(forms.Form):
+    """The dialog's header fields, and the line amounts the clerk typed.
+
+    The browser posts only the amounts that are not blank (`static/js/app.js`), each as
+    `amount_<line id>`; a line left out is zero (SPEC W6). So a line has no form field of its
+    own: each amount sent is read with `AmountField`, and a 2,000-line document costs nothing
+    for the lines nobody typed into.
+    """
+
     memo_date = IsoDateField(
         label="Write-Off Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -126,6 +136,7 @@ class WriteOffForm(forms.Form):
     request_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
 
     HEADER_FIELDS = ("memo_date", "reason_code", "comment", "revenue_impacting", "accounting_code")
+    AMOUNT_PREFIX = "amount_"
 
     def __init__(
         self,
@@ -142,7 +153,9 @@ class WriteOffForm(forms.Form):
         self.lines = lines
         self.user = user
         self.enhanced_write_off = enhanced_write_off
-        self._line_names: dict[str, str] = {}
+        # Where each line's problems go: `lines[<i>]`, the i-th amount of the proposal, is
+        # shown under the input of that line, when it is one of the document's.
+        self.line_slots: dict[str, int] = {}
         for name in ("memo_date", "comment"):
             self.fields[name].widget.attrs["class"] = "form-control"
         for name in ("reason_code", "accounting_code"):
@@ -150,14 +163,6 @@ class WriteOffForm(forms.Form):
         for name in self.HEADER_FIELDS:
             # The message below each field is always there, filled in place by the server.
             self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
-        for display in lines:
-            self.fields[self.line_field(display.line.pk)] = AmountField(
-                label=f"Write-Off Amount for {display.line.description}", required=False
-            )
-
-    @staticmethod
-    def line_field(line_id: int) -> str:
-        return f"amount_{line_id}"
 
     def clean_request_key(self) -> str | None:
         if self.user is None:
@@ -170,12 +175,12 @@ class WriteOffForm(forms.Form):
             raise ValidationError(refused.problem.message, code=refused.problem.code) from None
 
     def clean(self):
-        # A field sent twice is refused, never read as its last value (SPEC W8, Q7).
+        # A field sent twice is refused, never read as its last value (SPEC Q7).
         for name in self.fields:
             if len(self.data.getlist(self.add_prefix(name))) > 1:
-                code = Code.DUPLICATE_LINE if name.startswith("amount_") else Code.REPEATED_FIELD
                 self._errors.pop(name, None)
-                self.add_error(name, ValidationError("This was sent more than once.", code=code))
+                message = "This was sent more than once."
+                self.add_error(name, ValidationError(message, code=Code.REPEATED_FIELD))
         return self.cleaned_data
 
     def proposal(self) -> WriteOffProposal:
@@ -187,18 +192,7 @@ class WriteOffForm(forms.Form):
             for name in (*self.HEADER_FIELDS, "request_key")
             for error in errors.get(name, ())
         ]
-        lines = []
-        for line_id, name in self._sent_lines(unread):
-            where = line_field(len(lines))
-            if name in errors:
-                unread.extend(self._problem(where, name, error) for error in errors[name])
-                lines.append(LineAmount(line_id, None))
-            elif (amount := self._amount(name, where, unread)) != 0:
-                lines.append(LineAmount(line_id, amount))
-        # Where each line's problems go: `lines[<i>]` is the i-th amount in the proposal.
-        self._line_names = {
-            line_field(index): self.line_field(line.line_id) for index, line in enumerate(lines)
-        }
+        lines = self._line_amounts(unread)
         revenue_impacting = data.get("revenue_impacting", False) or not self.enhanced_write_off
         return WriteOffProposal(
             memo_date=data.get("memo_date"),
@@ -215,30 +209,38 @@ class WriteOffForm(forms.Form):
             return None
         return LedgerKey(Channel.DIALOG, key, proposal.fingerprint(self.document))
 
-    def _sent_lines(self, unread: list[Problem]) -> list[tuple[int, str]]:
-        """(line id, field name) of every line amount sent: the document's own, in the order
-        the dialog lists them, then any other `amount_<id>`, which the check refuses (W8)."""
-        sent = [(display.line.pk, self.line_field(display.line.pk)) for display in self.lines]
-        known = {name for _, name in sent}
-        for name in self.data:
-            if not name.startswith("amount_") or name in known:
+    def _line_amounts(self, unread: list[Problem]) -> list[LineAmount]:
+        """Every non-zero amount sent, the document's own lines in the order the dialog lists
+        them, then any `amount_<id>` of no line of it (which the check refuses, W8). An amount
+        sent twice or that cannot be read is a problem of its line (and leaves no total)."""
+        place = {display.line.pk: index for index, display in enumerate(self.lines)}
+        sent = []
+        for name, values in self.data.lists():
+            if not name.startswith(self.AMOUNT_PREFIX):
                 continue
             if match := _LINE_NAME.fullmatch(name):
-                sent.append((int(match[1]), name))
+                sent.append((place.get(int(match[1]), len(place)), int(match[1]), values))
             else:
                 message = f"{name} names no line of {self.document}."
                 unread.append(Problem("lines", Code.UNKNOWN_LINE, message))
-        return sent
-
-    def _amount(self, name: str, where: str, unread: list[Problem]):
-        """The cleaned amount of a line field, reading an extra `amount_<id>` the same way."""
-        if name in self.cleaned_data:
-            return self.cleaned_data[name]
-        try:
-            return AmountField(required=False).clean(self.data.get(name))
-        except ValidationError as error:
-            unread.append(self._problem(where, name, error))
-            return None
+        amounts, reader = [], AmountField(required=False)
+        for _, line_id, values in sorted(sent, key=lambda entry: entry[:2]):
+            where = line_field(len(amounts))
+            if len(values) > 1:
+                message = "This line was sent more than once."
+                unread.append(Problem(where, Code.DUPLICATE_LINE, message))
+                amount = None
+            else:
+                try:
+                    if not (amount := reader.clean(values[0])):
+                        continue  # blank or zero: nothing to write off on this line
+                except ValidationError as error:
+                    unread.append(self._problem(where, "amount", error))
+                    amount = None
+            if line_id in place:
+                self.line_slots[where] = line_id
+            amounts.append(LineAmount(line_id, amount))
+        return amounts
 
     @staticmethod
     def _problem(where: str, name: str, error: ValidationError) -> Problem:
@@ -247,49 +249,31 @@ class WriteOffForm(forms.Form):
             code = code[name]
         return Problem(where, Code(code), " ".join(error.messages))
 
+    @property
+    def shown_header_fields(self) -> tuple[str, ...]:
+        """Without enhanced write-off the dialog shows no Revenue Impacting or Accounting Code."""
+        return self.HEADER_FIELDS if self.enhanced_write_off else self.HEADER_FIELDS[:3]
+
     def place(self, check: WriteOffCheck, *, typed: bool = True) -> DialogMessages:
         """Put each of the check's problems where the dialog shows it. Until an amount is
         typed, the total's "more than zero" is not news to anyone, so it is left out."""
         placed = DialogMessages()
-        slots = self._slots()
         for problem in check.problems:
             if problem.code == Code.TOTAL_NOT_POSITIVE and not typed:
                 continue
             message = " ".join(filter(None, (problem.message, HINTS.get(problem.code))))
             if problem.field == "total":
                 placed.total.append(message)
-            elif name := slots.get(problem.field):
-                placed.fields.setdefault(name, []).append(message)
+            elif problem.field in self.shown_header_fields:
+                placed.fields.setdefault(problem.field, []).append(message)
+            elif (line_id := self.line_slots.get(problem.field)) is not None:
+                placed.lines.setdefault(line_id, []).append(message)
             else:
                 placed.alerts.append(message)
         return placed
 
-    @property
-    def shown_header_fields(self) -> tuple[str, ...]:
-        """Without enhanced write-off the dialog shows no Revenue Impacting or Accounting Code."""
-        return self.HEADER_FIELDS if self.enhanced_write_off else self.HEADER_FIELDS[:3]
-
-    def _slots(self) -> dict[str, str]:
-        """The form field that shows each problem field the dialog has a place for: the header
-        fields it shows, and the amount inputs of the document's own lines."""
-        slots = {name: name for name in self.shown_header_fields}
-        own = {self.line_field(display.line.pk) for display in self.lines}
-        slots.update((where, name) for where, name in self._line_names.items() if name in own)
-        return slots
-
     def header_rows(self, placed: DialogMessages):
         return [(self[name], placed.fields.get(name, [])) for name in self.shown_header_fields]
-
-    def line_rows(self, placed: DialogMessages):
-        """(display line, bound field, messages) in the order the dialog lists them."""
-        return [
-            (
-                display,
-                self[self.line_field(display.line.pk)],
-                placed.fields.get(self.line_field(display.line.pk), []),
-            )
-            for display in self.lines
-        ]
 
 
 class CreditMemoFilterForm(forms.Form):

@@ -6,13 +6,16 @@ reads under the document's row lock, so that the rule a channel previewed is the
 holds when the memo is written.
 """
 
+import secrets
 from dataclasses import replace
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.models import AccountingCode, BillingDocument, LineItem
+from billing.selectors import line_rows
 from writeoffs.checks import WriteOffCheck, WriteOffProposal, write_off_check
 from writeoffs.errors import Problem, WriteOffErrorCode
 from writeoffs.keys import LedgerKey
@@ -60,15 +63,16 @@ def document_write_off(
         if entry is not None and entry.credit_memo_id is not None:
             return _repeat(entry, key)
         proposal = _reread_codes(proposal)
-        check = write_off_check(
-            document=document, lines=LineItem.objects.filter(document=document), proposal=proposal
-        )
+        check = write_off_check(document=document, lines=line_rows(document), proposal=proposal)
         if not check.ok:
             raise WriteOffRefused(check)
         memo = _post_credit_memo(document=document, user=user, proposal=proposal, check=check)
         if entry is not None:
             entry.credit_memo = memo
             entry.save(update_fields=["credit_memo"])
+        # Last, so that the counter row, which every write-off of the tenant needs, is locked
+        # only from here to the commit.
+        _give_number(memo)
         return memo
 
 
@@ -112,47 +116,71 @@ def _reread_codes(proposal: WriteOffProposal) -> WriteOffProposal:
 def _post_credit_memo(
     *, document: BillingDocument, user, proposal: WriteOffProposal, check: WriteOffCheck
 ) -> CreditMemo:
-    amounts, total = check.amounts, check.total
+    """The memo, its items and the new balances; numbered by `_give_number` at the end."""
     revenue_impacting, accounting_code = proposal.revenue_impacting, proposal.accounting_code
     memo = CreditMemo.objects.create(
-        number=_next_credit_memo_number(),
+        # Unique until the memo gets its number, just before the commit; never seen outside
+        # this transaction.
+        number=f"CM-{secrets.token_hex(8)}",
         document=document,
         memo_date=proposal.memo_date,
         reason_code=proposal.reason_code,
         comment=proposal.comment,
         revenue_impacting=revenue_impacting,
-        total=total,
+        total=check.total,
         created_by=user,
     )
     CreditMemoItem.objects.bulk_create(
         CreditMemoItem(
             memo=memo,
-            source_line=line,
+            source_line_id=line.pk,
             amount=amount,
             accounting_code_id=line.accounting_code_id if revenue_impacting else accounting_code.pk,
         )
-        for line, amount in amounts
+        for line, amount in check.amounts
     )
-    for line, amount in amounts:
-        line.balance -= amount
-    LineItem.objects.bulk_update([line for line, _ in amounts], ["balance"])
-    # Computed here in Decimal, not as `F("balance") - total`: SQLite would subtract in binary
-    # floating point. The row lock makes the value read above the current one.
-    document.balance -= total
+    # Computed here in Decimal, not as `balance - amount` in SQL: SQLite would subtract in
+    # binary floating point. The row lock makes the balances read above the current ones.
+    _set_line_balances({line.pk: line.balance - amount for line, amount in check.amounts})
+    document.balance -= check.total
     document.save(update_fields=["balance"])
     return memo
 
 
-def _next_credit_memo_number() -> str:
-    """`CM` and 8 digits from a gapless counter, locked until the memo's transaction ends.
+def _set_line_balances(balances: dict[int, Decimal]) -> None:
+    """One statement for any number of lines: on PostgreSQL an `UPDATE ... FROM unnest()` of
+    two arrays, whose SQL is the same size for 1 line or 2,000."""
+    if connection.vendor != "postgresql":
+        LineItem.objects.bulk_update(
+            [LineItem(pk=pk, balance=balance) for pk, balance in balances.items()], ["balance"]
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LineItem._meta.db_table} AS line SET balance = new.balance "
+            "FROM unnest(%s::bigint[], %s::numeric[]) AS new(id, balance) "
+            "WHERE line.id = new.id",
+            [list(balances), list(balances.values())],
+        )
 
-    The document lock is always taken first and this one second, so two write-offs can never
-    wait on each other in opposite order.
+
+def _give_number(memo: CreditMemo) -> None:
+    """`CM` and 8 digits from a gapless counter (SPEC 1). Its row stays locked until the
+    memo's transaction ends, so a number is used up only when the memo is committed: a
+    database sequence would leave gaps on rollback, and `MAX()+1` would collide.
+
+    The document lock is always taken first and this one last, so two write-offs never wait
+    on each other in opposite order.
     """
-    sequence = NumberSequence.objects.select_for_update().get(name=CREDIT_MEMO_SEQUENCE)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return f"CM{sequence.last_value:08d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {NumberSequence._meta.db_table} SET last_value = last_value + 1 "
+            "WHERE name = %s RETURNING last_value",
+            [CREDIT_MEMO_SEQUENCE],
+        )
+        (value,) = cursor.fetchone()
+    memo.number = f"CM{value:08d}"
+    CreditMemo.objects.filter(pk=memo.pk).update(number=memo.number)
 
 
 def reason_code_make_default(*, reason_code: ReasonCode) -> None:

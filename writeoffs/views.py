@@ -104,7 +104,6 @@ def _render(
             "check": check,
             "placed": placed,
             "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
-            "line_rows": form.line_rows(placed),
         },
     )
 

@@ -55,18 +55,48 @@ function fill(input, value) {
   input.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
+// A Full button fills the input beside it with the line's balance.
+function fillFrom(button) {
+  fill(button.parentElement.querySelector("input"), button.dataset.fill);
+}
+
 document.addEventListener("click", (event) => {
   const one = event.target.closest("[data-fill]");
   if (one) {
-    fill(document.getElementById(one.dataset.fillTarget), one.dataset.fill);
+    fillFrom(one);
     return;
   }
   const all = event.target.closest("[data-fill-all]");
   if (all) {
-    all.closest("form").querySelectorAll("[data-fill]").forEach((button) => {
-      fill(document.getElementById(button.dataset.fillTarget), button.dataset.fill);
-    });
+    all.closest("form").querySelectorAll("[data-fill]").forEach(fillFrom);
   }
+});
+
+// Post only the amounts the clerk typed: a blank line is zero (SPEC W6), and a 2,000-line
+// invoice would otherwise send 2,000 fields with every keystroke.
+document.addEventListener("htmx:configRequest", (event) => {
+  if (!event.detail.elt.closest?.("#write-off-form")) {
+    return;
+  }
+  const formData = event.detail.formData;
+  for (const [name, value] of [...formData.entries()]) {
+    if (name.startsWith("amount_") && typeof value === "string" && value.trim() === "") {
+      formData.delete(name);
+    }
+  }
+});
+
+// The server answers with the messages of the lines that have one; before they are put in
+// place, clear those of the previous answer.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const form = event.detail.elt.closest?.("#write-off-form");
+  if (!form || !event.detail.shouldSwap) {
+    return;
+  }
+  form.querySelectorAll("tbody .field-message:not(:empty)").forEach((message) => {
+    message.textContent = "";
+    document.getElementById(message.id.replace(/_error$/, ""))?.setAttribute("aria-invalid", "false");
+  });
 });
 
 document.addEventListener("change", (event) => {

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.models import AccountingCode, BillingDocument, LineItem
@@ -15,6 +17,7 @@ from tests.factories import (
     add_line,
     invoice_with_all_kinds,
 )
+from writeoffs import services
 from writeoffs.checks import (
     LineAmount,
     WriteOffProposal,
@@ -537,19 +540,31 @@ def test_memo_numbers_have_no_gap_when_a_write_off_fails_after_drawing_one(
 ):
     document, charge, *_ = invoice
     numbers = [write_off(document, clerk, amounts((charge, "1.00"))).number for _ in range(2)]
+    give_number = services._give_number
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("the database went away after the number was drawn")
+    def number_then_fail(memo):
+        give_number(memo)
+        raise RuntimeError(f"the connection was lost after {memo.number} was drawn")
 
-    # The third write-off draws CM00000003, then fails writing its items and rolls back.
     with monkeypatch.context() as patch:
-        patch.setattr(CreditMemoItem.objects, "bulk_create", fail)
-        with pytest.raises(RuntimeError):
+        patch.setattr(services, "_give_number", number_then_fail)
+        with pytest.raises(RuntimeError, match="after CM00000003 was drawn"):
             write_off(document, clerk, amounts((charge, "1.00")))
     numbers.append(write_off(document, clerk, amounts((charge, "1.00"))).number)
     assert numbers == ["CM00000001", "CM00000002", "CM00000003"]
     charge.refresh_from_db()
     assert charge.balance == Decimal("97.00")
+
+
+def test_the_counter_is_the_last_row_a_write_off_locks(clerk, invoice):
+    document, charge, *_ = invoice
+    with CaptureQueriesContext(connection) as queries:
+        write_off(document, clerk, amounts((charge, "1.00")))
+    statements = [query["sql"] for query in queries.captured_queries]
+    counter = next(i for i, sql in enumerate(statements) if "writeoffs_numbersequence" in sql)
+    # Only the memo's own number is written after it, then the transaction ends.
+    assert [sql.split()[0] for sql in statements[counter + 1 :]] == ["UPDATE", "RELEASE"]
+    assert "writeoffs_creditmemo" in statements[counter + 1]
 
 
 def test_partly_paid_invoice_is_written_off_against_what_is_open(clerk):
