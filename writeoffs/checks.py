@@ -39,8 +39,11 @@ class WriteOffProposal:
     """A write-off as a channel read it, before any rule is applied.
 
     `lines` gives the amount per line (lines left out are zero); `full_balance` instead asks
-    for every line's whole balance (W13). `unread` holds what the channel could not turn into
-    these values, keyed as the check keys its own problems (a line's as `lines[<i>]`).
+    for every line's whole balance (W13). `seen_balance` is the document's balance as the
+    clerk saw it when they chose the amounts, when the channel shows one: if the document has
+    changed since, the write-off is refused so that they can look again. `unread` holds what
+    the channel could not turn into these values, keyed as the check keys its own problems (a
+    line's as `lines[<i>]`).
     """
 
     memo_date: date | None = None
@@ -50,6 +53,7 @@ class WriteOffProposal:
     accounting_code: AccountingCode | None = None
     lines: tuple[LineAmount, ...] = ()
     full_balance: bool = False
+    seen_balance: Decimal | None = None
     unread: tuple[Problem, ...] = ()
 
     def fingerprint(self, document: BillingDocument) -> str:
@@ -82,6 +86,10 @@ class WriteOffCheck:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def document_changed(self) -> bool:
+        return any(problem.code == Code.DOCUMENT_CHANGED for problem in self.problems)
+
     def codes(self) -> dict[str, list[str]]:
         """`{field: [code, ...]}`, for tests and logs."""
         codes: dict[str, list[str]] = {}
@@ -109,6 +117,7 @@ def write_off_check(
     found = _Found(proposal.unread)
     lines = {line.pk: line for line in lines}
     _check_document(document, len(lines), found)
+    _check_seen_balance(document, proposal.seen_balance, found)
     _check_memo_date(document, proposal.memo_date, found)
     _check_reason_code(proposal.reason_code, found)
     _check_comment(proposal.comment, found)
@@ -187,6 +196,22 @@ def _check_document(document: BillingDocument, line_count: int, found: _Found) -
             Code.TOO_MANY_LINES,
             f"Documents of more than {MAX_LINES_PER_DOCUMENT} lines cannot be written off.",
         )
+
+
+def _check_seen_balance(
+    document: BillingDocument, seen_balance: Decimal | None, found: _Found
+) -> None:
+    if seen_balance is None or seen_balance == document.balance:
+        return
+    currency = document.currency
+    found.add(
+        "document",
+        Code.DOCUMENT_CHANGED,
+        f"{document} changed since you opened it: its balance is now "
+        f"{format_amount(document.balance, currency)} {currency}, not "
+        f"{format_amount(seen_balance, currency)}. The balances shown are now the current ones; "
+        "check the amounts and save again.",
+    )
 
 
 def _check_memo_date(document: BillingDocument, memo_date: date | None, found: _Found) -> None:

@@ -15,6 +15,7 @@ class WriteOffErrorCode(StrEnum):
     NOT_POSTED = "not_posted"
     NO_BALANCE = "no_balance"
     TOO_MANY_LINES = "too_many_lines"
+    DOCUMENT_CHANGED = "document_changed"
 
     # What was sent could not be read as the value it stands for.
     REQUIRED = "required"

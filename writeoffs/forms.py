@@ -134,6 +134,9 @@ class WriteOffForm(forms.Form):
     # Issued by the server for this user and document (`writeoffs.keys`): a double click or a
     # retry of a save makes one memo (SPEC W12).
     request_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    # The document's balance when the dialog showed it: if it has changed since, the check
+    # refuses, and the dialog shows the current balances (`WriteOffProposal.seen_balance`).
+    seen_balance = AmountField(widget=forms.HiddenInput, required=False)
 
     HEADER_FIELDS = ("memo_date", "reason_code", "comment", "revenue_impacting", "accounting_code")
     AMOUNT_PREFIX = "amount_"
@@ -163,6 +166,7 @@ class WriteOffForm(forms.Form):
         for name in self.HEADER_FIELDS:
             # The message below each field is always there, filled in place by the server.
             self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+        self.fields["comment"].widget.attrs["aria-describedby"] += " id_comment_left"
 
     def clean_request_key(self) -> str | None:
         if self.user is None:
@@ -192,6 +196,9 @@ class WriteOffForm(forms.Form):
             for name in (*self.HEADER_FIELDS, "request_key")
             for error in errors.get(name, ())
         ]
+        if errors.get("seen_balance"):
+            message = "This form's balance could not be read; close the dialog and open it again."
+            unread.append(Problem("document", Code.INVALID_REQUEST_KEY, message))
         lines = self._line_amounts(unread)
         revenue_impacting = data.get("revenue_impacting", False) or not self.enhanced_write_off
         return WriteOffProposal(
@@ -201,6 +208,7 @@ class WriteOffForm(forms.Form):
             revenue_impacting=revenue_impacting,
             accounting_code=None if revenue_impacting else data.get("accounting_code"),
             lines=tuple(lines),
+            seen_balance=data.get("seen_balance") if self.data.get("seen_balance") else None,
             unread=tuple(unread),
         )
 
@@ -271,6 +279,21 @@ class WriteOffForm(forms.Form):
             else:
                 placed.alerts.append(message)
         return placed
+
+    @property
+    def comment_left(self) -> int:
+        """How many more characters the comment may have (app.js counts down as one types)."""
+        return MAX_COMMENT_LENGTH - len(self["comment"].value() or "")
+
+    def focus_target(self, check: WriteOffCheck) -> str:
+        """The id of what shows the first problem in reading order: its input, or the alert at
+        the top, or the total."""
+        first = check.problems[0].field if check.problems else ""
+        if first in self.shown_header_fields:
+            return self[first].auto_id
+        if (line_id := self.line_slots.get(first)) is not None:
+            return f"id_amount_{line_id}"
+        return "write-off-total" if first == "total" else "write-off-errors"
 
     def header_rows(self, placed: DialogMessages):
         return [(self[name], placed.fields.get(name, [])) for name in self.shown_header_fields]

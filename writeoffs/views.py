@@ -101,6 +101,7 @@ def _render(
         {
             "invoice": form.document,
             "form": form,
+            "lines": form.lines,
             "check": check,
             "placed": placed,
             "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
@@ -128,7 +129,15 @@ def write_off(request: HtmxHttpRequest, number: str) -> HttpResponse:
             document=invoice, user=request.user, proposal=proposal, key=form.ledger_key(proposal)
         )
     except WriteOffRefused as refused:
-        return trigger_client_event(_render(request, form, refused.check), "writeOffRefused")
+        if refused.check.document_changed:
+            # Show the balances as the refusal found them, not as this request first read them.
+            form.document = billing_selectors.invoice_get(number)
+            form.lines = billing_selectors.document_lines(invoice)
+        response = _render(request, form, refused.check)
+        # After the messages are in place: take the clerk to the first problem.
+        return trigger_client_event(
+            response, "writeOffRefused", {"focus": form.focus_target(refused.check)}, after="settle"
+        )
     currency = memo.document.currency
     messages.success(
         request,
@@ -140,6 +149,10 @@ def write_off(request: HtmxHttpRequest, number: str) -> HttpResponse:
 
 
 def _open(request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings):
+    if problems := document_problems(invoice):
+        # As the menu shows the action disabled, a dialog asked for by its URL says why.
+        context = {"invoice": invoice, "problems": problems}
+        return render(request, "writeoffs/dialog.html#not-possible", context)
     form = _form(request, invoice, settings)
     proposal = WriteOffProposal(
         memo_date=write_off_date_default(invoice), reason_code=selectors.default_reason_code()
@@ -149,6 +162,7 @@ def _open(request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings
         "reason_code": proposal.reason_code,
         "revenue_impacting": True,
         "request_key": dialog_key_issue(user=request.user, document=invoice),
+        "seen_balance": invoice.balance,
     }
     check = _check(form, proposal, settings)
     return _render(request, form, check, template="writeoffs/dialog.html", typed=False)

@@ -1,6 +1,7 @@
 // The Write Off Invoice dialog's behaviour in the browser. It does no arithmetic: the server
 // computes every total (SPEC Q4); this only opens and closes the dialog, copies balances the
-// server rendered into the inputs, and shows or hides the accounting code.
+// server rendered into the inputs, shows or hides the accounting code, and keeps the clerk
+// told when a request could not be answered.
 "use strict";
 
 document.addEventListener("htmx:afterSwap", (event) => {
@@ -10,16 +11,18 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
-// A refused save: its messages are in place; take the clerk to the first one.
-document.addEventListener("writeOffRefused", () => {
-  const form = document.getElementById("write-off-form");
-  const target = form?.querySelector("#write-off-errors:not(:empty), [aria-invalid=true]");
-  target?.focus();
+// A refused save: its messages are in place (the event comes after the swap has settled);
+// take the clerk to the first problem in reading order, which the server names.
+document.addEventListener("writeOffRefused", (event) => {
+  document.getElementById(event.detail.focus)?.focus();
 });
 
 function openDialog(dialog) {
   const modal = bootstrap.Modal.getOrCreateInstance(dialog);
-  dialog.addEventListener("shown.bs.modal", () => dialog.querySelector("input:not([type=hidden])")?.focus());
+  dialog.addEventListener("shown.bs.modal", () =>
+    dialog.querySelector("input:not([type=hidden]), .modal-footer button")?.focus(),
+  );
+  dialog.addEventListener("hide.bs.modal", (event) => confirmDiscard(dialog, event));
   dialog.addEventListener("hidden.bs.modal", () => {
     modal.dispose();
     dialog.remove();
@@ -27,6 +30,14 @@ function openDialog(dialog) {
   });
   dialog.addEventListener("keydown", (event) => keepTabInside(dialog, event));
   modal.show();
+}
+
+// Escape, Cancel and the close button all hide the dialog: ask before amounts typed are lost.
+function confirmDiscard(dialog, event) {
+  const typed = [...dialog.querySelectorAll("input.amount")].some((input) => input.value.trim());
+  if (typed && !window.confirm("Discard the amounts you typed?")) {
+    event.preventDefault();
+  }
 }
 
 // Bootstrap brings focus back only once it has left the page; wrap Tab at the ends instead,
@@ -72,37 +83,19 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// Post only the amounts the clerk typed: a blank line is zero (SPEC W6), and a 2,000-line
-// invoice would otherwise send 2,000 fields with every keystroke.
-document.addEventListener("htmx:configRequest", (event) => {
-  if (!event.detail.elt.closest?.("#write-off-form")) {
-    return;
-  }
-  const formData = event.detail.formData;
-  for (const [name, value] of [...formData.entries()]) {
-    if (name.startsWith("amount_") && typeof value === "string" && value.trim() === "") {
-      formData.delete(name);
-    }
-  }
-});
-
-// The server answers with the messages of the lines that have one; before they are put in
-// place, clear those of the previous answer.
-document.addEventListener("htmx:beforeSwap", (event) => {
-  const form = event.detail.elt.closest?.("#write-off-form");
-  if (!form || !event.detail.shouldSwap) {
-    return;
-  }
-  form.querySelectorAll("tbody .field-message:not(:empty)").forEach((message) => {
-    message.textContent = "";
-    document.getElementById(message.id.replace(/_error$/, ""))?.setAttribute("aria-invalid", "false");
-  });
-});
-
 document.addEventListener("change", (event) => {
   if (event.target.id === "id_revenue_impacting") {
     const field = document.getElementById("accounting-code-field");
     field.hidden = event.target.checked;
+  }
+});
+
+// The comment says how many characters are left, as the clerk types or pastes.
+document.addEventListener("input", (event) => {
+  const counter = event.target.id && document.getElementById(`${event.target.id}_left`);
+  if (counter) {
+    const left = event.target.maxLength - event.target.value.length;
+    counter.textContent = `${left} character${left === 1 ? "" : "s"} left`;
   }
 });
 
@@ -115,3 +108,99 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
     input?.setAttribute("aria-invalid", message.textContent.trim() !== "" ? "true" : "false");
   }
 });
+
+function csrfToken() {
+  const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
+  return cookie ? decodeURIComponent(cookie.split("=")[1]) : null;
+}
+
+// The CSRF token as it is now: signing in again (in another tab, say) replaces it, and the
+// token written into the page when it loaded would then be refused.
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = csrfToken();
+  if (token) {
+    event.detail.headers["X-CSRFToken"] = token;
+  }
+  if (!event.detail.elt.closest?.("#write-off-form")) {
+    return;
+  }
+  // Post only the amounts the clerk typed: a blank line is zero (SPEC W6), and a 2,000-line
+  // invoice would otherwise send 2,000 fields with every keystroke.
+  const formData = event.detail.formData;
+  for (const [name, value] of [...formData.entries()]) {
+    if (name.startsWith("amount_") && typeof value === "string" && value.trim() === "") {
+      formData.delete(name);
+    }
+  }
+});
+
+// Before an answer's messages are put in place: clear the line messages of the previous
+// answer (the server sends only those of lines that have one), or, when the session has
+// ended and the answer is the sign-in page, say so instead of swapping anything.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const form = event.detail.elt.closest?.("#write-off-form");
+  if (!form || !event.detail.shouldSwap) {
+    return;
+  }
+  if (new URL(event.detail.xhr.responseURL).pathname === form.dataset.loginUrl) {
+    event.detail.shouldSwap = false;
+    tellClerk(
+      form,
+      "Your session has ended, so nothing was saved. Sign in again in a new tab, then come " +
+        "back and save: the amounts you typed are kept here.",
+      { href: form.dataset.loginUrl, text: "Sign in in a new tab" },
+    );
+    return;
+  }
+  form.querySelectorAll("tbody .field-message:not(:empty)").forEach((message) => {
+    message.textContent = "";
+    document.getElementById(message.id.replace(/_error$/, ""))?.setAttribute("aria-invalid", "false");
+  });
+});
+
+// A message appearing, or the total growing, can push the field being typed into out of view:
+// bring it back.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const form = event.detail.elt.closest?.("#write-off-form");
+  if (form?.contains(document.activeElement) && document.activeElement.matches("input")) {
+    document.activeElement.scrollIntoView({ block: "nearest" });
+  }
+});
+
+// An answer htmx will not show (a 4xx or 5xx, or no answer at all) is said, never ignored.
+function tellAboutFailure(event) {
+  const form = event.detail.elt.closest?.("#write-off-form");
+  if (!form) {
+    return;
+  }
+  const status = event.detail.xhr?.status;
+  tellClerk(
+    form,
+    status === 403
+      ? "The server refused this request (403): you may have signed in as someone else, or lost " +
+          "the permission to write off. Nothing was saved."
+      : `The server could not answer (${status || "no connection"}). Nothing was saved; ` +
+          "the amounts you typed are kept. Try again in a moment.",
+  );
+}
+
+document.addEventListener("htmx:responseError", tellAboutFailure);
+document.addEventListener("htmx:sendError", tellAboutFailure);
+
+function tellClerk(form, text, link) {
+  const alert = document.createElement("div");
+  alert.className = "alert alert-warning mb-3";
+  alert.append(text);
+  if (link) {
+    const anchor = document.createElement("a");
+    anchor.href = link.href;
+    anchor.target = "_blank";
+    anchor.rel = "noopener";
+    anchor.className = "alert-link ms-1";
+    anchor.textContent = link.text;
+    alert.append(anchor);
+  }
+  const place = form.querySelector("#write-off-errors");
+  place.replaceChildren(alert);
+  place.focus();
+}

@@ -9,6 +9,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from billing.models import AccountingCode
+from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.factories import (
+    AccountFactory,
+    AccountingCodeFactory,
+    UserFactory,
+    invoice_with_all_kinds,
+)
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are still
 # plain synchronous code, so Django's guard against the ORM in async code does not apply.
@@ -77,3 +87,30 @@ def sign_in(page, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def invoice():
+    """INV00000101: Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
+    UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    AccountingCodeFactory(code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT)
+    acme = AccountFactory(number="A00000001", name="Acme Corp")
+    return invoice_with_all_kinds(number="INV00000101", account=acme)[0]
+
+
+def amount_input(dialog, description):
+    return dialog.get_by_role("textbox", name=f"Write-Off Amount for {description}", exact=True)
+
+
+def open_write_off_dialog(page, number, timeout=5000):
+    page.goto(f"/billing/invoices/{number}/")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Write Off Invoice").click()
+    dialog = page.get_by_role("dialog", name="Write Off Invoice")
+    # Opened: it has faded in and put focus on its first field, as a clerk would wait for.
+    expect(dialog.get_by_label("Write-Off Date")).to_be_focused(timeout=timeout)
+    return dialog
+
+
+def total(page):
+    return page.locator("#write-off-amount")

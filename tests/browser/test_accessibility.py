@@ -44,7 +44,11 @@ def memo():
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test runs npm ci)")
-def test_pages_and_the_open_dialog_have_no_serious_accessibility_violations(page, memo):
+@pytest.mark.parametrize(
+    "size", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["laptop", "phone"]
+)
+def test_pages_and_the_open_dialog_have_no_serious_accessibility_violations(page, memo, size):
+    page.set_viewport_size(size)
     sign_in(page, "clerk")
     found = {}
     page.goto("/billing/invoices/")

@@ -9,14 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import AccountingCode, BillingDocument, LineItem
-from tests.browser.conftest import sign_in
-from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.browser.conftest import amount_input, open_write_off_dialog, sign_in, total
 from tests.factories import (
-    AccountFactory,
-    AccountingCodeFactory,
     InvoiceFactory,
-    UserFactory,
-    invoice_with_all_kinds,
 )
 from writeoffs.models import CreditMemo
 
@@ -24,30 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "write-off-dialog.png"
 AMOUNT = re.compile(r"^Write-Off Amount for ")
-
-
-@pytest.fixture
-def invoice():
-    """INV00000101: Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
-    UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
-    AccountingCodeFactory(code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT)
-    acme = AccountFactory(number="A00000001", name="Acme Corp")
-    return invoice_with_all_kinds(number="INV00000101", account=acme)[0]
-
-
-def amount_input(dialog, description):
-    return dialog.get_by_role("textbox", name=f"Write-Off Amount for {description}", exact=True)
-
-
-def open_write_off_dialog(page, number):
-    page.goto(f"/billing/invoices/{number}/")
-    page.get_by_role("button", name="More actions").click()
-    page.get_by_role("button", name="Write Off Invoice").click()
-    return page.get_by_role("dialog", name="Write Off Invoice")
-
-
-def total(page):
-    return page.locator("#write-off-amount")
 
 
 def test_clerk_writes_off_every_kind_of_line_and_finds_the_memo(page, invoice):
@@ -203,6 +174,12 @@ def test_dialog_keeps_tab_inside_and_escape_returns_focus_to_the_menu(page, invo
         assert page.evaluate("!!document.activeElement.closest('#write-off-dialog')")
     amount_input(dialog, "Gold Plan").fill("5")
     expect(total(page)).to_have_text("5.00")
+    asked = []
+    page.once("dialog", lambda confirm: (asked.append(confirm.message), confirm.dismiss()))
+    page.keyboard.press("Escape")
+    expect(amount_input(dialog, "Gold Plan")).to_have_value("5")  # kept: the clerk said no
+    assert asked == ["Discard the amounts you typed?"]
+    page.once("dialog", lambda confirm: confirm.accept())
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="More actions")).to_be_focused()
@@ -239,7 +216,7 @@ def test_a_2000_line_invoice_is_written_off_in_full_from_the_dialog(page, invoic
     )
     BillingDocument.objects.filter(pk=big.pk).update(amount=2500, balance=2500)
     sign_in(page, "clerk")
-    dialog = open_write_off_dialog(page, "INV00002000")
+    dialog = open_write_off_dialog(page, "INV00002000", timeout=20_000)
     # Found by CSS, not by name: naming 2,000 textboxes is the slow part of a role query.
     expect(dialog.locator("input.amount")).to_have_count(2000, timeout=20_000)
     dialog.get_by_role("button", name="Write off all balances").click()

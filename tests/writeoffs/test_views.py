@@ -17,6 +17,7 @@ from tests.factories import (
     LineItemFactory,
     add_line,
     invoice_with_all_kinds,
+    write_off,
 )
 from writeoffs.keys import dialog_key_issue
 from writeoffs.models import CreditMemo, ReasonCode, WriteOffSettings
@@ -240,7 +241,9 @@ def test_refused_save_puts_each_message_next_to_its_field_and_leaves_the_inputs(
     )
     assert response.status_code == 200
     assert "HX-Redirect" not in response
-    assert json.loads(response["HX-Trigger"]) == {"writeOffRefused": {}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "writeOffRefused": {"focus": "id_memo_date"}
+    }
     html = response.text
     assert "<form" not in html and "<input" not in html  # what the clerk typed stays as typed
     expected = {
@@ -408,3 +411,57 @@ def test_credit_memo_pages_query_counts_do_not_grow(clerk_client, memos, invoice
         clerk_client.post(DIALOG, form_data([(charge, "0.01")]), **HTMX)
     assert queries(clerk_client, "get", "/billing/credit-memos/") == few
     assert queries(clerk_client, "get", "/billing/credit-memos/CM00000002/") == detail
+
+
+# The dialog asked for directly, and a document that changed while it was open
+
+
+@pytest.mark.parametrize(
+    ("status", "balance", "reason"),
+    [
+        ("Draft", None, "Only posted documents can be written off; INV00000102 is Draft."),
+        ("Canceled", None, "Only posted documents can be written off; INV00000102 is Canceled."),
+        ("Posted", "0.00", "Nothing is left to write off: the balance is zero."),
+    ],
+)
+def test_a_dialog_asked_for_by_url_for_a_document_that_cannot_be_written_off_says_why(
+    clerk_client, status, balance, reason
+):
+    document = InvoiceFactory(number="INV00000102", status=status)
+    add_line(document, balance=balance)
+    html = clerk_client.get("/billing/invoices/INV00000102/write-off/", **HTMX).text
+    assert f'<p class="mb-0">{reason}</p>' in html
+    assert "<form" not in html and "Save" not in html
+
+
+def test_a_write_off_saved_by_another_clerk_meanwhile_refuses_and_shows_the_new_balances(
+    clerk_client, clerk, invoice
+):
+    document, charge, tax, *_ = invoice
+    data = form_data([(charge, "30.00")], seen_balance="97.42")
+    other = write_off(document, clerk, [(charge, "50.00")])  # saved while the dialog was open
+    response = clerk_client.post(DIALOG, data, **HTMX)
+    assert "HX-Redirect" not in response
+    html = response.text
+    assert oob("write-off-errors", html) == (
+        '<div class="alert alert-danger mb-3"><p class="mb-0">INV00000101 changed since you '
+        "opened it: its balance is now 47.42 USD, not 97.42. The balances shown are now the "
+        "current ones; check the amounts and save again.</p></div>"
+    )
+    assert '<div hx-swap-oob="innerHTML:#dialog-balance">47.42</div>' in html
+    assert f'<div hx-swap-oob="innerHTML:#balance_{charge.pk}">50.00</div>' in html
+    assert f'id="full_{charge.pk}" hx-swap-oob="true" data-fill="50.00"' in html
+    assert f'id="full_{tax.pk}" hx-swap-oob="true" data-fill="8.25"' in html
+    assert 'name="seen_balance" value="47.4200" id="id_seen_balance" hx-swap-oob="true"' in html
+    assert CreditMemo.objects.get() == other
+    # With the balance it has now been shown, the same amounts are saved.
+    saved = clerk_client.post(DIALOG, {**data, "seen_balance": "47.4200"}, **HTMX)
+    assert saved["HX-Redirect"] == "/billing/invoices/INV00000101/"
+    charge.refresh_from_db()
+    assert charge.balance == Decimal("20.00")
+
+
+def test_the_dialog_counts_down_the_characters_left_for_the_comment(clerk_client, invoice):
+    html = clerk_client.get(DIALOG, **HTMX).text
+    assert '<div class="form-text" id="id_comment_left">255 characters left</div>' in html
+    assert 'aria-describedby="id_comment_error id_comment_left"' in html

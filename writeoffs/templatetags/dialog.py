@@ -21,7 +21,7 @@ register = template.Library()
 _ROW = (
     '<tr class="depth-%(depth)s"><th scope="row" class="fw-normal line-description">%(name)s'
     "</th><td>%(kind)s</td><td>%(period)s</td>"
-    '<td class="amount">%(amount)s</td><td class="amount">%(balance)s</td>'
+    '<td class="amount">%(amount)s</td><td class="amount" id="balance_%(pk)s">%(balance)s</td>'
     '<td><div class="input-group input-group-sm">'
     '<input type="text" inputmode="decimal" autocomplete="off" class="form-control amount"'
     ' id="id_amount_%(pk)s" name="amount_%(pk)s" aria-label="Write-Off Amount for %(name)s"'
@@ -30,10 +30,39 @@ _ROW = (
     "</td></tr>\n"
 )
 _FULL = (
-    '<button type="button" class="btn btn-outline-secondary" data-fill="%s"'
+    '<button type="button" class="btn btn-outline-secondary" id="full_%s"%s data-fill="%s"'
     ' aria-label="Write off the balance of %s">Full</button>'
 )
+_NO_FULL = '<span id="full_%s"%s hidden></span>'
+_OOB = ' hx-swap-oob="true"'
+
 _KINDS = {kind.value: escape(kind.label) for kind in LineItem.Kind}
+
+
+def full_button(line, currency: str, name: str = "", oob: bool = False) -> str:
+    """The button that fills a line's input with its balance; a placeholder for a line with
+    none. Out of band (`oob`), it replaces the one shown once the balances have changed."""
+    swap = _OOB if oob else ""
+    if not line.balance:
+        return _NO_FULL % (line.pk, swap)
+    name = name or escape(line.description)
+    return _FULL % (line.pk, swap, plain_amount(line.balance, currency), name)
+
+
+@register.simple_tag
+def changed_balances(lines: list[DisplayLine], currency: str) -> SafeString:
+    """Every line's balance and Full button, swapped out of band into an open dialog once the
+    document has changed since it was opened (dialog.html, partial "balances")."""
+    cell = '<div hx-swap-oob="innerHTML:#balance_%s">%s</div>'
+    return mark_safe(
+        "".join(
+            [
+                cell % (display.line.pk, format_amount(display.line.balance, currency))
+                + full_button(display.line, currency, oob=True)
+                for display in lines
+            ]
+        )
+    )
 
 
 @register.simple_tag
@@ -48,7 +77,7 @@ def _row(display: DisplayLine, currency: str) -> str:
     if line.service_start:
         end = f"{line.service_end:%Y-%m-%d}" if line.service_end else ""
         period = f"{line.service_start:%Y-%m-%d} \N{EN DASH} {end}"
-    full = _FULL % (plain_amount(line.balance, currency), name) if line.balance else ""
+    full = full_button(line, currency, name)
     return _ROW % {
         "depth": display.depth,
         "name": name,

@@ -1,0 +1,70 @@
+"""The dialog on a long invoice, at a laptop's size and a phone's (SPEC C6, issue of sizes)."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from billing.models import AccountingCode, BillingDocument, LineItem
+from tests.browser.conftest import open_write_off_dialog, sign_in, total
+from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.factories import AccountFactory, AccountingCodeFactory, InvoiceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+LINES = 600
+
+
+@pytest.fixture
+def long_invoice():
+    """INV00000600: 600 lines, each charge followed by its tax."""
+    UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    deferred = AccountingCodeFactory(code="2500", type=AccountingCode.Type.DEFERRED_REVENUE)
+    tax_code = AccountingCodeFactory(code="2200", type=AccountingCode.Type.SALES_TAX_PAYABLE)
+    invoice = InvoiceFactory(
+        number="INV00000600", account=AccountFactory(number="A00000001", name="Acme Corp")
+    )
+    for n in range(LINES // 2):
+        charge = LineItem.objects.create(
+            document=invoice,
+            position=2 * n,
+            kind=LineItem.Kind.CHARGE,
+            description=f"Seat {n + 1} of the Gold Plan for the Finance Department",
+            amount=Decimal("20.00"),
+            balance=Decimal("20.00"),
+            accounting_code=deferred,
+        )
+        LineItem.objects.create(
+            document=invoice,
+            position=2 * n + 1,
+            kind=LineItem.Kind.TAX,
+            parent=charge,
+            description=f"Seat {n + 1} sales tax",
+            amount=Decimal("1.65"),
+            balance=Decimal("1.65"),
+            accounting_code=tax_code,
+        )
+    total_amount = Decimal("21.65") * (LINES // 2)
+    BillingDocument.objects.filter(pk=invoice.pk).update(amount=total_amount, balance=total_amount)
+    return invoice
+
+
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_save_and_the_total_stay_in_view_with_the_last_line_focused(page, long_invoice, size):
+    page.set_viewport_size(size)
+    sign_in(page, "clerk")
+    dialog = open_write_off_dialog(page, "INV00000600")
+    last = dialog.locator("input.amount").last
+    last.focus()
+    last.fill("1.65")
+    expect(total(page)).to_have_text("1.65")
+    expect(last).to_be_in_viewport()
+    for locator in (dialog.get_by_role("button", name="Save"), total(page)):
+        expect(locator).to_be_in_viewport(ratio=1)
+    name = "laptop" if size is LAPTOP else "phone"
+    page.screenshot(path=DOCS / f"write-off-dialog-{name}.png")
+    assert page.problems == []
