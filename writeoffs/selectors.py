@@ -52,6 +52,6 @@ def credit_memo_get(number: str) -> CreditMemo:
 
 
 def credit_memo_items(memo: CreditMemo):
-    return memo.items.select_related("source_line", "accounting_code").order_by(
+    return memo.items.select_related("source_line__parent", "accounting_code").order_by(
         "source_line__position"
     )

@@ -388,14 +388,15 @@ def test_credit_memo_page_shows_its_items_and_the_document(clerk_client, memos, 
     assert '<a href="/billing/invoices/INV00000101/">INV00000101</a>' in html
     rows = [
         [
-            re.sub(r"<[^>]+>", "", cell).strip()
+            " ".join(re.sub(r"<[^>]+>", "", cell).split())
             for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
         ]
         for row in re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1], re.S)
     ]
+    _document, charge, tax, *_ = invoice
     assert [(row[0], row[1], row[2].split()[0], row[3]) for row in rows] == [
-        ("Gold Plan", "Charge", "2500", "10.00"),
-        ("CA State Tax", "Tax", "2200", "1.00"),
+        (f"Gold Plan line {charge.position + 1}", "Charge", "2500", "10.00"),
+        (f"CA State Tax line {tax.position + 1} · tax of Gold Plan", "Tax", "2200", "1.00"),
     ]
 
 
