@@ -6,11 +6,19 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from billing.models import AccountingCode, BillingDocument, Invoice, LineItem
+from billing.paging import Keyset, number_reader
+from billing.parsing import parse_iso_date
+
+#: All Invoices' order, newest first, which its pages follow.
+INVOICE_ORDER = Keyset(
+    date=parse_iso_date,
+    number=number_reader(BillingDocument._meta.get_field("number").max_length),
+)
 
 
 def invoice_list(*, q: str = "", status: str = "") -> QuerySet[Invoice]:
     """All Invoices, newest first, searched by number and account (SPEC C5)."""
-    invoices = Invoice.objects.select_related("account").order_by("-date", "-number")
+    invoices = Invoice.objects.select_related("account").order_by(*INVOICE_ORDER.newest_first)
     if q := q.strip():
         invoices = invoices.filter(
             Q(number__icontains=q) | Q(account__number__icontains=q) | Q(account__name__icontains=q)
