@@ -2,19 +2,14 @@
 case, answered from indexes on PostgreSQL."""
 
 import pytest
-from django.db import connection
 from django.db.models import Q
 
 from billing import selectors
 from billing.models import Account, BillingDocument
+from tests.conftest import plan, postgresql_indexes
 from tests.factories import AccountFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
-
-postgresql_indexes = pytest.mark.skipif(
-    "not config.getoption('--postgresql')",
-    reason="trigram indexes exist on PostgreSQL only; set DATABASE_URL=postgres://... to run it",
-)
 
 
 def found(**search) -> set[str]:
@@ -58,23 +53,6 @@ def test_a_search_naming_many_accounts_finds_the_same_invoices(invoices, monkeyp
     few = found(q="o")
     monkeypatch.setattr(selectors, "ACCOUNT_IDS_LIMIT", 1)
     assert found(q="o") == few == {"INV00000001", "INV00000002", "inv-acme-3"}
-
-
-def plan(queryset, *, only_bitmaps=False) -> str:
-    """The plan PostgreSQL makes for `queryset` when it may not read a table whole (tiny tables
-    are cheapest read whole) nor, with `only_bitmaps`, walk an index filtering every row: what
-    is left shows which indexes can answer Django's own SQL."""
-    switches = ["enable_seqscan"]
-    if only_bitmaps:
-        switches += ["enable_indexscan", "enable_indexonlyscan"]
-    with connection.cursor() as cursor:
-        for switch in switches:
-            cursor.execute(f"SET LOCAL {switch} = off")
-        try:
-            return queryset.explain()
-        finally:
-            for switch in switches:
-                cursor.execute(f"SET LOCAL {switch} = on")
 
 
 @postgresql_indexes
