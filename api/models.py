@@ -1,8 +1,13 @@
 """API tokens (SPEC C8). Idempotency keys live in the one key ledger, `writeoffs.RequestKey`."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+#: How stale `ApiToken.last_used` may get before a request writes it again.
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 class ApiToken(models.Model):
@@ -18,7 +23,13 @@ class ApiToken(models.Model):
         max_length=16, editable=False, help_text="The start of the token, to recognise it by."
     )
     created = models.DateTimeField(auto_now_add=True)
-    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the token was last used, to within a minute: a request writes it only "
+        "if it is older than that, so reading through the API does not write on every request.",
+    )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

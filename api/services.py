@@ -3,9 +3,10 @@
 import hashlib
 import secrets
 
+from django.db.models import Q
 from django.utils import timezone
 
-from api.models import ApiToken
+from api.models import LAST_USED_EVERY, ApiToken
 
 TOKEN_PREFIX = "wo_"
 PREFIX_LENGTH = 10
@@ -47,7 +48,11 @@ api_token_revoke.alters_data = True
 
 
 def api_token_user(token: str):
-    """The active user whose unrevoked token this is, or None."""
+    """The active user whose unrevoked token this is, or None.
+
+    Records when the token was used, at most once per LAST_USED_EVERY: a script reading
+    invoices in a loop does not write a row per request.
+    """
     api_token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
@@ -55,6 +60,12 @@ def api_token_user(token: str):
     )
     if api_token is None:
         return None
-    # An UPDATE of one column, not `save()`, so concurrent requests never write back stale rows.
-    ApiToken.objects.filter(pk=api_token.pk).update(last_used=timezone.now())
+    now = timezone.now()
+    due = now - LAST_USED_EVERY
+    if api_token.last_used is None or api_token.last_used < due:
+        # One column, not `save()`, so no request writes back a stale row; and only if still
+        # due, so of many requests that read the same old value one writes.
+        ApiToken.objects.filter(
+            Q(last_used__isnull=True) | Q(last_used__lt=due), pk=api_token.pk
+        ).update(last_used=now)
     return api_token.user

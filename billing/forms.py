@@ -1,9 +1,12 @@
-"""The All Invoices search: what the clerk typed, read by a form, so that any text is a search
-or a message and never reaches the database as something it cannot store."""
+"""The All Invoices search and the page links of the long lists: what the clerk typed or
+followed, read by a form, so that any text is a search, a page or a message and never reaches
+the database as something it cannot store."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from billing.models import BillingDocument
+from billing.paging import Cursor, Keyset
 
 
 class DocumentSearchForm(forms.Form):
@@ -26,3 +29,36 @@ class DocumentSearchForm(forms.Form):
         choices=[("", "Any status"), *BillingDocument.Status.choices],
         widget=forms.Select(attrs={"class": "form-select", "aria-describedby": "id_status_error"}),
     )
+
+
+class PageForm(forms.Form):
+    """Where a page of a long list starts: `after` a row (the older rows) or `before` one (the
+    newer rows), as the list's own Newer and Older links write it. A link that cannot be read
+    (edited by hand, cut short, given twice) gives the first page and says so: never an error."""
+
+    UNREADABLE = "This page link cannot be read, so the list starts again from the newest."
+
+    after = forms.CharField(required=False, max_length=200)
+    before = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, data, *, keyset: Keyset):
+        super().__init__(data)
+        self.keyset = keyset
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [name for name in ("after", "before") if cleaned.get(name)]
+        repeated = any(len(self.data.getlist(name)) > 1 for name in self.fields)
+        if self.errors or repeated or len(given) > 1:
+            raise ValidationError(self.UNREADABLE, code="unreadable")
+        if given:
+            try:
+                values = self.keyset.read(cleaned[given[0]])
+            except ValueError:
+                raise ValidationError(self.UNREADABLE, code="unreadable") from None
+            cleaned["cursor"] = Cursor(values, newer=given[0] == "before")
+        return cleaned
+
+    def cursor(self) -> Cursor | None:
+        """The cursor asked for; None for the first page, or for a link that cannot be read."""
+        return self.cleaned_data.get("cursor") if self.is_valid() else None

@@ -148,7 +148,14 @@ class BillingDocument(models.Model):
                 condition=Q(due_date__gte=models.F("date")), name="document_due_not_before_date"
             ),
         ]
-        indexes = [models.Index(fields=["type", "-date", "-number"])]
+        # All Invoices in its order, and filtered by status in the same order. The search's
+        # trigram indexes (PostgreSQL only) are made by migration 0004, not declared here.
+        indexes = [
+            models.Index(fields=["type", "-date", "-number"]),
+            models.Index(
+                fields=["type", "status", "-date", "-number"], name="document_status_list"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

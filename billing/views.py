@@ -1,14 +1,12 @@
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from billing import selectors
-from billing.forms import DocumentSearchForm
+from billing.forms import DocumentSearchForm, PageForm
 from billing.models import VIEW_DOCUMENTS
-
-INVOICES_PER_PAGE = 50
+from billing.paging import keyset_page
 
 
 @require_GET
@@ -29,5 +27,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         invoices = selectors.invoice_list(**search.cleaned_data)
     else:
         invoices = selectors.invoice_list().none()
-    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "billing/invoice_list.html", {"page": page, "search": search})
+    pages = PageForm(request.GET, keyset=selectors.INVOICE_ORDER)
+    page = keyset_page(invoices, keyset=selectors.INVOICE_ORDER, cursor=pages.cursor())
+    return render(
+        request, "billing/invoice_list.html", {"page": page, "pages": pages, "search": search}
+    )

@@ -21,6 +21,28 @@ postgresql_only = pytest.mark.skipif(
     "set DATABASE_URL=postgres://... to run it",
 )
 
+postgresql_indexes = pytest.mark.skipif(
+    "not config.getoption('--postgresql')",
+    reason="checks the plans of PostgreSQL-only indexes; set DATABASE_URL=postgres://... to run it",
+)
+
+
+def plan(queryset, *, only_bitmaps=False) -> str:
+    """The plan PostgreSQL makes for `queryset` when it may not read a table whole (tiny tables
+    are cheapest read whole) nor, with `only_bitmaps`, walk an index filtering every row: what
+    is left shows which indexes can answer Django's own SQL."""
+    switches = ["enable_seqscan"]
+    if only_bitmaps:
+        switches += ["enable_indexscan", "enable_indexonlyscan"]
+    with connection.cursor() as cursor:
+        for switch in switches:
+            cursor.execute(f"SET LOCAL {switch} = off")
+        try:
+            return queryset.explain()
+        finally:
+            for switch in switches:
+                cursor.execute(f"SET LOCAL {switch} = on")
+
 
 def pytest_addoption(parser):
     parser.addoption(

@@ -47,3 +47,24 @@ def test_an_unreadable_debug_flag_is_refused(value):
     result = manage("check", DJANGO_DEBUG=value)
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be" in result.stderr
+
+
+def database_setting(name: str, **env) -> str:
+    """What settings.py makes of the default database's setting `name` in that environment."""
+    code = f"from django.conf import settings; print(settings.DATABASES['default'][{name!r}])"
+    result = manage("shell", "-v", "0", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_connections_are_kept_for_a_minute_and_checked_before_reuse():
+    assert database_setting("CONN_MAX_AGE", DJANGO_CONN_MAX_AGE="") == "60"
+    assert database_setting("CONN_HEALTH_CHECKS") == "True"
+    assert database_setting("CONN_MAX_AGE", DJANGO_CONN_MAX_AGE="0") == "0"
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "ten", "\u0661"])
+def test_an_unreadable_number_of_seconds_is_refused(value):
+    result = manage("check", DJANGO_CONN_MAX_AGE=value)
+    assert result.returncode != 0
+    assert "DJANGO_CONN_MAX_AGE must be a whole number of seconds" in result.stderr

@@ -98,7 +98,10 @@ class CreditMemo(models.Model):
         BillingDocument, on_delete=models.PROTECT, related_name="credit_memos"
     )
     memo_date = models.DateField()
-    reason_code = models.ForeignKey(ReasonCode, on_delete=models.PROTECT, related_name="+")
+    # Indexed as the first column of `credit_memo_reason_list` rather than on its own.
+    reason_code = models.ForeignKey(
+        ReasonCode, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     comment = models.CharField(max_length=MAX_COMMENT_LENGTH, blank=True)
     revenue_impacting = models.BooleanField()
     status = models.CharField(max_length=16, choices=Status, default=Status.POSTED)
@@ -119,6 +122,11 @@ class CreditMemo(models.Model):
             models.CheckConstraint(
                 condition=Q(number__startswith="CM"), name="credit_memo_number_prefix"
             ),
+        ]
+        # Credit Memos filtered by reason, in the list's order; and by memo date.
+        indexes = [
+            models.Index(fields=["reason_code", "-number"], name="credit_memo_reason_list"),
+            models.Index(fields=["memo_date"], name="credit_memo_date"),
         ]
 
     def __str__(self) -> str:

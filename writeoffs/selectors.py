@@ -7,7 +7,11 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from billing.models import BillingDocument
+from billing.paging import Keyset, number_reader
 from writeoffs.models import CreditMemo, ReasonCode
+
+#: Credit Memos' order, newest first, which its pages follow.
+CREDIT_MEMO_ORDER = Keyset(number=number_reader(CreditMemo._meta.get_field("number").max_length))
 
 
 def default_reason_code() -> ReasonCode | None:
@@ -34,7 +38,7 @@ def credit_memo_list(
 ) -> QuerySet[CreditMemo]:
     memos = CreditMemo.objects.select_related(
         "document__account", "reason_code", "created_by"
-    ).order_by("-number")
+    ).order_by(*CREDIT_MEMO_ORDER.newest_first)
     if date_from:
         memos = memos.filter(memo_date__gte=date_from)
     if date_to:

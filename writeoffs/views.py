@@ -8,7 +8,6 @@ nothing themselves. The invoice page lives here, not in `billing`, because it sh
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from billing import selectors as billing_selectors
+from billing.forms import PageForm
 from billing.models import VIEW_DOCUMENTS, Invoice
 from billing.money import format_amount
+from billing.paging import keyset_page
 from writeoffs import selectors
 from writeoffs.checks import (
     WriteOffCheck,
@@ -31,8 +32,6 @@ from writeoffs.forms import CreditMemoFilterForm, WriteOffForm
 from writeoffs.keys import dialog_key_issue
 from writeoffs.models import WRITE_OFF_PERMISSION, WriteOffSettings
 from writeoffs.services import WriteOffRefused, document_write_off
-
-MEMOS_PER_PAGE = 50
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -185,10 +184,15 @@ def write_off_total(request: HtmxHttpRequest, number: str) -> HttpResponse:
 @login_required
 @permission_required(VIEW_DOCUMENTS, raise_exception=True)
 def credit_memo_list(request: HttpRequest) -> HttpResponse:
-    filters = CreditMemoFilterForm(request.GET or None)
+    filters = CreditMemoFilterForm(request.GET)
     memos = selectors.credit_memo_list(**filters.filters())
-    page = Paginator(memos, MEMOS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "writeoffs/creditmemo_list.html", {"page": page, "filters": filters})
+    pages = PageForm(request.GET, keyset=selectors.CREDIT_MEMO_ORDER)
+    page = keyset_page(memos, keyset=selectors.CREDIT_MEMO_ORDER, cursor=pages.cursor())
+    return render(
+        request,
+        "writeoffs/creditmemo_list.html",
+        {"page": page, "pages": pages, "filters": filters},
+    )
 
 
 @require_GET

@@ -1,11 +1,15 @@
 """Bearer tokens (SPEC C8): made by a command or in the admin, stored hashed, revocable; the API
 acts with the token's user's permissions (C4)."""
 
+import datetime
 import hashlib
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from api.models import ApiToken
 from api.services import api_token_create, api_token_revoke
@@ -103,6 +107,31 @@ def test_using_a_token_records_when_it_was_last_used(client, clerk, invoice):
     client.get(INVOICE, headers=bearer(token))
     api_token.refresh_from_db()
     assert api_token.last_used is not None
+
+
+def writes(client, token) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(INVOICE, headers=bearer(token)).status_code == 200
+    return [query["sql"] for query in captured if not query["sql"].startswith("SELECT")]
+
+
+def test_a_read_writes_nothing_when_the_token_was_used_moments_ago(client, clerk, invoice):
+    api_token, token = api_token_create(user=clerk, name="x")
+    moments_ago = timezone.now() - datetime.timedelta(seconds=50)
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used=moments_ago)
+    assert writes(client, token) == []
+    api_token.refresh_from_db()
+    assert api_token.last_used == moments_ago
+
+
+def test_a_read_records_the_use_once_the_last_is_a_minute_old(client, clerk, invoice):
+    api_token, token = api_token_create(user=clerk, name="x")
+    a_minute_ago = timezone.now() - datetime.timedelta(seconds=61)
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used=a_minute_ago)
+    assert len(writes(client, token)) == 1
+    api_token.refresh_from_db()
+    assert api_token.last_used > a_minute_ago
+    assert writes(client, token) == []
 
 
 def test_create_api_token_command_prints_a_working_token(client, clerk, invoice):

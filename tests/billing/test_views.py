@@ -1,12 +1,15 @@
 """All Invoices and the invoice page (SPEC C4, C5, Q6)."""
 
 import datetime
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from billing import paging
 from billing.models import BillingDocument, Invoice, LineItem
 from tests.factories import (
     AccountFactory,
@@ -85,13 +88,116 @@ def test_all_invoices_searches_number_and_account_and_filters_status(clerk_clien
     assert "INV00000001" not in drafts
 
 
-def test_all_invoices_shows_50_a_page(clerk_client):
+def links(html: str, label: str) -> list[str]:
+    """The targets of the page links named `label` (Newest, Newer, Older)."""
+    return [
+        unescape(href)
+        for href in re.findall(
+            rf'<a class="page-link"(?: rel="\w+")? href="([^"]*)">{label}</a>', html
+        )
+    ]
+
+
+def numbers(html: str) -> list[str]:
+    return re.findall(r'<a href="/billing/invoices/([^/"]+)/">', html)
+
+
+def test_all_invoices_shows_50_a_page_and_the_older_link_shows_the_rest(clerk_client):
     InvoiceFactory.create_batch(51)
     first = clerk_client.get("/billing/invoices/").text
-    assert first.count('href="/billing/invoices/INV') == 50
-    assert "page 1 of 2" in first
-    second = clerk_client.get("/billing/invoices/?page=2").text
-    assert second.count('href="/billing/invoices/INV') == 1
+    assert len(numbers(first)) == 50
+    assert "<caption>50 of 51 invoices</caption>" in first
+    assert links(first, "Newer") == [] and links(first, "Newest") == []
+    [older] = links(first, "Older")
+    assert older == f"?after=2026-10-01~{numbers(first)[-1]}"
+    second = clerk_client.get(f"/billing/invoices/{older}").text
+    assert numbers(second) == ["INV" + f"{int(numbers(first)[-1][3:]) - 1:08d}"]
+    assert "<caption>1 of 51 invoices</caption>" in second
+    assert links(second, "Older") == []
+    assert links(second, "Newest") == ["?"]
+
+
+def test_all_invoices_pages_through_every_invoice_once_and_back(clerk_client):
+    days = [datetime.date(2026, 9, 1) + datetime.timedelta(days=n // 7) for n in range(120)]
+    made = [InvoiceFactory(date=day, due_date=day) for day in days]
+    expected = [i.number for i in sorted(made, key=lambda i: (i.date, i.number), reverse=True)]
+    seen, pages, url = [], [], "/billing/invoices/"
+    while url:
+        html = clerk_client.get(url).text
+        pages.append(numbers(html))
+        seen += numbers(html)
+        url = "/billing/invoices/" + links(html, "Older")[0] if links(html, "Older") else None
+    assert seen == expected
+    assert [len(page) for page in pages] == [50, 50, 20]
+    back = clerk_client.get("/billing/invoices/" + links(html, "Newer")[0]).text
+    assert numbers(back) == pages[1]
+    top = clerk_client.get("/billing/invoices/" + links(back, "Newer")[0]).text
+    assert numbers(top) == pages[0]
+    assert links(top, "Newer") == []
+
+
+def test_page_links_keep_the_search_and_the_status(clerk_client):
+    acme = AccountFactory(name="Acme Corp")
+    InvoiceFactory.create_batch(60, account=acme, status=BillingDocument.Status.DRAFT)
+    InvoiceFactory.create_batch(5, account=acme)
+    InvoiceFactory.create_batch(5, status=BillingDocument.Status.DRAFT)
+    first = clerk_client.get("/billing/invoices/?q=acme&status=Draft").text
+    assert "<caption>50 of 60 invoices</caption>" in first
+    [older] = links(first, "Older")
+    assert older.startswith("?q=acme&status=Draft&after=")
+    second = clerk_client.get(f"/billing/invoices/{older}").text
+    assert len(numbers(second)) == 10
+    assert set(numbers(first) + numbers(second)) == set(
+        Invoice.objects.filter(account=acme, status="Draft").values_list("number", flat=True)
+    )
+    [newer] = links(second, "Newer")
+    assert newer.startswith("?q=acme&status=Draft&before=")
+    assert links(second, "Newest") == ["?q=acme&status=Draft"]
+
+
+def test_all_invoices_counts_to_10000_and_then_says_so(clerk_client, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_LIMIT", 60)
+    InvoiceFactory.create_batch(61)
+    assert "<caption>50 of 60+ invoices</caption>" in clerk_client.get("/billing/invoices/").text
+    monkeypatch.setattr(paging, "COUNT_LIMIT", 10_000)
+    html = clerk_client.get("/billing/invoices/?status=Posted").text
+    assert "<caption>50 of 61 invoices</caption>" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=%00",
+        "after=2026-10-01",
+        "after=2026-99-01~INV00000001",
+        "after=2026-10-01~INV00000001&before=2026-10-01~INV00000001",
+        "before=2026-10-01~INV00000001&before=2026-10-01~INV00000002",
+        "after=2026-10-01~%ED%A0%80",
+        "after=" + "9" * 10_000,
+    ],
+)
+def test_a_page_link_that_cannot_be_read_shows_the_first_page_and_says_so(clerk_client, query):
+    InvoiceFactory.create_batch(3)
+    response = clerk_client.get(f"/billing/invoices/?{query}")
+    assert response.status_code == 200
+    assert len(numbers(response.text)) == 3
+    assert "This page link cannot be read, so the list starts again from the newest." in (
+        unescape(response.text)
+    )
+
+
+def test_a_page_link_beyond_the_last_invoice_offers_the_newest(clerk_client):
+    InvoiceFactory.create_batch(3)
+    html = clerk_client.get("/billing/invoices/?q=INV&after=1999-01-01~INV00000001").text
+    assert numbers(html) == []
+    assert 'No invoice lies beyond this page link. <a href="?q=INV">Show the newest</a>.' in html
+
+
+def test_an_old_page_number_is_ignored(clerk_client):
+    InvoiceFactory.create_batch(51)
+    html = clerk_client.get("/billing/invoices/?page=2").text
+    assert len(numbers(html)) == 50
+    assert "?after=" in html and "page=" not in html
 
 
 def test_all_invoices_has_an_empty_state(clerk_client):
@@ -154,14 +260,31 @@ def test_invoice_page_lists_its_credit_memos_with_links(clerk_client, clerk):
     assert "84.92 USD" in html  # 97.42 - 12.50
 
 
-def test_list_queries_are_the_same_for_10_and_1000_invoices(clerk_client):
-    InvoiceFactory.create_batch(10)
-    ten = queries(clerk_client, "/billing/invoices/")
+def older_link(client, url) -> str:
+    return links(client.get(url).text, "Older")[0]
+
+
+@pytest.mark.parametrize("search", ["", "q=INV&status=Posted"])
+def test_every_page_of_the_list_takes_the_same_queries_for_60_and_1000_invoices(
+    clerk_client, django_assert_num_queries, search
+):
+    account = AccountFactory()
+    InvoiceFactory.create_batch(60, account=account)
+    # session, user, their two permission lists, the bounded count, the page; a search also
+    # reads the accounts it names
+    expected = 7 if search else 6
+    second = older_link(clerk_client, f"/billing/invoices/?{search}")
+    for url in (f"?{search}", second):
+        with django_assert_num_queries(expected):
+            clerk_client.get(f"/billing/invoices/{url}")
     Invoice.objects.bulk_create(
-        InvoiceFactory.build(number=f"INV9{n:07d}", account=Invoice.objects.first().account)
-        for n in range(990)
+        InvoiceFactory.build(number=f"INV9{n:07d}", account=account) for n in range(940)
     )
-    assert queries(clerk_client, "/billing/invoices/") == ten
+    deep = f"?{search}&after=2026-10-01~INV90000100"
+    newer = links(clerk_client.get(f"/billing/invoices/{deep}").text, "Newer")[0]
+    for url in (f"?{search}", second, deep, newer):
+        with django_assert_num_queries(expected):
+            clerk_client.get(f"/billing/invoices/{url}")
 
 
 def test_invoice_page_queries_are_the_same_for_1_and_200_lines(clerk_client):

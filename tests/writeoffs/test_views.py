@@ -4,6 +4,7 @@ import datetime
 import json
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -412,6 +413,98 @@ def test_credit_memo_pages_query_counts_do_not_grow(clerk_client, memos, invoice
         clerk_client.post(DIALOG, form_data([(charge, "0.01")]), **HTMX)
     assert queries(clerk_client, "get", "/billing/credit-memos/") == few
     assert queries(clerk_client, "get", "/billing/credit-memos/CM00000002/") == detail
+
+
+def memo_numbers(html: str) -> list[str]:
+    return re.findall(r'<a href="/billing/credit-memos/([^/"]+)/">', html)
+
+
+def page_link(html: str, label: str) -> str | None:
+    found = re.findall(rf'<a class="page-link"(?: rel="\w+")? href="([^"]*)">{label}</a>', html)
+    return "/billing/credit-memos/" + unescape(found[0]) if found else None
+
+
+@pytest.fixture
+def many_memos(invoice, clerk):
+    """120 credit memos of the invoice, CM00000001 to CM00000120: the odd ones dated 2026-11-01,
+    all but every fourth for Charge Dispute; written directly, as the list only reads them."""
+    document = invoice[0]
+    default = ReasonCode.objects.get(is_default=True)
+    dispute = ReasonCode.objects.get(name="Charge Dispute")
+    CreditMemo.objects.bulk_create(
+        CreditMemo(
+            number=f"CM{n:08d}",
+            document=document,
+            memo_date=datetime.date(2026, 11, 1) if n % 2 else datetime.date(2026, 10, 15),
+            reason_code=dispute if n % 4 else default,
+            revenue_impacting=True,
+            total=Decimal("1.00"),
+            created_by=clerk,
+        )
+        for n in range(1, 121)
+    )
+    return [f"CM{n:08d}" for n in range(120, 0, -1)]
+
+
+def test_credit_memos_page_through_every_memo_once_and_back(clerk_client, many_memos):
+    pages, url = [], "/billing/credit-memos/"
+    while url:
+        html = clerk_client.get(url).text
+        pages.append(memo_numbers(html))
+        url = page_link(html, "Older")
+    assert [number for page in pages for number in page] == many_memos
+    assert [len(page) for page in pages] == [50, 50, 20]
+    assert "<caption>20 of 120 credit memos</caption>" in html
+    back = clerk_client.get(page_link(html, "Newer")).text
+    assert memo_numbers(back) == pages[1]
+    assert page_link(back, "Newest") == "/billing/credit-memos/?"
+
+
+def test_credit_memo_page_links_keep_the_filters(clerk_client, many_memos):
+    dispute = ReasonCode.objects.get(name="Charge Dispute").pk
+    query = f"date_from=2026-10-20&reason_code={dispute}"
+    wanted = list(
+        CreditMemo.objects.filter(memo_date__gte="2026-10-20", reason_code=dispute)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    )
+    first = clerk_client.get(f"/billing/credit-memos/?{query}").text
+    assert len(wanted) == 60
+    assert "<caption>50 of 60 credit memos</caption>" in first
+    older = page_link(first, "Older")
+    assert older.startswith(f"/billing/credit-memos/?{query}&after=CM")
+    second = clerk_client.get(older).text
+    assert memo_numbers(first) + memo_numbers(second) == wanted
+    assert page_link(second, "Older") is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["after=%00", "after=INV00000001~CM00000001", "after=CM1&after=CM2", "before=" + "C" * 21],
+)
+def test_a_credit_memo_page_link_that_cannot_be_read_shows_the_newest(
+    clerk_client, many_memos, query
+):
+    response = clerk_client.get(f"/billing/credit-memos/?{query}")
+    assert response.status_code == 200
+    assert memo_numbers(response.text) == many_memos[:50]
+    assert "This page link cannot be read" in response.text
+    assert "Clear</a>" not in response.text
+
+
+def test_every_credit_memo_page_takes_the_same_queries(
+    clerk_client, many_memos, django_assert_num_queries
+):
+    dispute = ReasonCode.objects.get(name="Charge Dispute").pk
+    for filters, expected in (("", 7), (f"date_from=2026-10-01&reason_code={dispute}", 8)):
+        # session, user, their two permission lists, the reason codes offered, the bounded
+        # count and the page; a reason filter also reads that reason
+        first = f"/billing/credit-memos/?{filters}"
+        older = page_link(clerk_client.get(first).text, "Older")
+        newer = page_link(clerk_client.get(older).text, "Newer")
+        for url in (first, older, newer, first + "&after=CM00000003"):
+            with django_assert_num_queries(expected):
+                clerk_client.get(url)
 
 
 # The dialog asked for directly, and a document that changed while it was open
