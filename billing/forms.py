@@ -2,6 +2,9 @@
 followed, read by a form, so that any text is a search, a page or a message and never reaches
 the database as something it cannot store."""
 
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -9,26 +12,47 @@ from billing.models import BillingDocument
 from billing.paging import Cursor, Keyset
 
 
+def filter_bar(*fields: str, button: str, clear_url: str) -> FormHelper:
+    """A list's filters in one row (stacked on a phone), a submit button and, once something
+    is filtered, a Clear link: the same layout for every list."""
+    helper = FormHelper()
+    helper.form_method = "get"
+    helper.form_class = "mb-3"
+    helper.layout = Layout(
+        Row(
+            *(Column(name, css_class="col-sm-6 col-md-3") for name in fields),
+            Column(
+                StrictButton(button, type="submit", css_class="btn-primary"),
+                HTML(
+                    "{% if form.has_changed %}"
+                    f'<a class="btn btn-link" href="{clear_url}">Clear</a>'
+                    "{% endif %}"
+                ),
+                css_class="col-auto mb-3 align-self-end",
+            ),
+            css_class="g-2",
+        )
+    )
+    return helper
+
+
 class DocumentSearchForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "class": "form-control",
-                "placeholder": "Invoice number or account",
-                "aria-describedby": "id_q_error",
-            }
-        ),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Number or account"}),
     )
     status = forms.ChoiceField(
         label="Status",
         required=False,
         choices=[("", "Any status"), *BillingDocument.Status.choices],
-        widget=forms.Select(attrs={"class": "form-select", "aria-describedby": "id_status_error"}),
     )
+
+    def __init__(self, *args, clear_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = filter_bar("q", "status", button="Search", clear_url=clear_url)
+        self.helper.attrs = {"role": "search"}
 
 
 class PageForm(forms.Form):

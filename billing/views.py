@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from billing import selectors
@@ -21,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(VIEW_DOCUMENTS, raise_exception=True)
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    search = DocumentSearchForm(request.GET)
+    search = DocumentSearchForm(request.GET, clear_url=reverse("billing:invoice-list"))
     # A search that cannot be read finds nothing (its message says why) rather than everything.
     if search.is_valid():
         invoices = selectors.invoice_list(**search.cleaned_data)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
+from billing.forms import filter_bar
 from billing.models import AccountingCode, BillingDocument
 from billing.money import MoneyError, parse_amount
 from billing.parsing import parse_iso_date
@@ -309,6 +310,12 @@ class CreditMemoFilterForm(forms.Form):
     reason_code = forms.ModelChoiceField(
         label="Reason", queryset=ReasonCode.objects.all(), required=False, empty_label="Any reason"
     )
+
+    def __init__(self, *args, clear_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = filter_bar(
+            "date_from", "date_to", "reason_code", button="Filter", clear_url=clear_url
+        )
 
     def filters(self) -> dict:
         """The valid filters; an unreadable one is ignored, and its error shown on the form."""

@@ -184,7 +184,7 @@ def write_off_total(request: HtmxHttpRequest, number: str) -> HttpResponse:
 @login_required
 @permission_required(VIEW_DOCUMENTS, raise_exception=True)
 def credit_memo_list(request: HttpRequest) -> HttpResponse:
-    filters = CreditMemoFilterForm(request.GET)
+    filters = CreditMemoFilterForm(request.GET, clear_url=reverse("writeoffs:credit-memo-list"))
     memos = selectors.credit_memo_list(**filters.filters())
     pages = PageForm(request.GET, keyset=selectors.CREDIT_MEMO_ORDER)
     page = keyset_page(memos, keyset=selectors.CREDIT_MEMO_ORDER, cursor=pages.cursor())

@@ -4,14 +4,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from billing.models import AccountingCode, BillingDocument, LineItem
 from tests.browser.conftest import open_write_off_dialog, sign_in, total
 from tests.conftest import VIEW_INVOICE, WRITE_OFF
-from tests.factories import AccountFactory, AccountingCodeFactory, InvoiceFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    AccountingCodeFactory,
+    InvoiceFactory,
+    UserFactory,
+    write_off,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 LAPTOP = {"width": 1280, "height": 800}
@@ -67,4 +75,20 @@ def test_save_and_the_total_stay_in_view_with_the_last_line_focused(page, long_i
         expect(locator).to_be_in_viewport(ratio=1)
     name = "laptop" if size is LAPTOP else "phone"
     page.screenshot(path=DOCS / f"write-off-dialog-{name}.png")
+    assert page.problems == []
+
+
+def test_no_page_scrolls_sideways_on_a_phone(page, invoice):
+    """A phone shows every page's own width: wide tables scroll inside their box, or fold."""
+    write_off(invoice, User.objects.get(username="clerk"), [(invoice.lines.first(), "1.00")])
+    page.set_viewport_size(PHONE)
+    sign_in(page, "clerk")
+    for path in ("/billing/invoices/", "/billing/invoices/INV00000101/", "/billing/credit-memos/"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
+    page.goto("/billing/invoices/")
+    row = page.get_by_role("row").filter(has_text="INV00000101")
+    for text in ("INV00000101", "97.42", "96.42"):
+        expect(row.get_by_text(text, exact=True)).to_be_in_viewport()
     assert page.problems == []
