@@ -71,6 +71,7 @@ def test_save_and_the_total_stay_in_view_with_the_last_line_focused(page, long_i
     last.fill("1.65")
     expect(total(page)).to_have_text("1.65")
     expect(last).to_be_in_viewport()
+    expect(dialog.get_by_role("rowheader", name="Seat 300 sales tax")).to_be_in_viewport(ratio=1)
     for locator in (dialog.get_by_role("button", name="Save"), total(page)):
         expect(locator).to_be_in_viewport(ratio=1)
     name = "laptop" if size is LAPTOP else "phone"
