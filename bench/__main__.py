@@ -32,6 +32,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--full", action="store_true", help="also import 100,000 invoices (several minutes)"
     )
     parser.add_argument("--seconds", type=int, help="wrk's time per figure (default 5, quick 1)")
+    parser.add_argument(
+        "--only", metavar="TEXT", default="", help="only the figures whose title holds TEXT"
+    )
     return parser.parse_args(argv)
 
 
@@ -81,21 +84,54 @@ def prepare(env: dict[str, str], invoices: int):
     return dataset
 
 
+def git_commit() -> str:
+    try:
+        command = ["git", "describe", "--always", "--dirty"]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
 def header(bench, elapsed: float) -> str:
     from django.db import connection
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     version = connection.cursor().connection.info.server_version
     return (
-        f"`python -m bench` on {datetime.now():%Y-%m-%d %H:%M}, commit {commit or '?'}: "
+        f"`python -m bench` on {datetime.now():%Y-%m-%d %H:%M}, commit {git_commit()}: "
         f"gunicorn with 4 workers, PostgreSQL {version // 10000}.{version % 10000}, "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f} at the end); "
         f"{bench.dataset.invoice_count:,} invoices; wrk with one connection unless said, "
-        f"{bench.seconds} s per figure after 1 s of warm-up; p50 is the median latency. "
+        f"at least {bench.seconds} s per figure, after one request per worker; "
+        "p50 is the median latency. "
         f"The run took {elapsed // 60:.0f} min {elapsed % 60:.0f} s."
     )
+
+
+def chosen(figures: list, only: str) -> list:
+    return [figure for figure in figures if only.lower() in figure.title.lower()]
+
+
+def served_rows(bench, only: str) -> list:
+    """The figures that need the server, while gunicorn runs; signed in as the bench user,
+    with an API token revoked when they are done."""
+    from django.contrib.auth import get_user_model
+
+    from api.services import api_token_create, api_token_revoke
+    from bench import figures, server
+
+    rows = []
+    with server.gunicorn(bench.env, WORKDIR / "gunicorn.log") as base_url:
+        bench.base_url = base_url
+        username, password = bench.dataset.username, bench.dataset.password
+        bench.cookies = server.sign_in(base_url, username, password)
+        user = get_user_model().objects.get(username=username)
+        api_token, bench.api_token = api_token_create(user=user, name="bench")
+        for figure in chosen(figures.SERVED, only):
+            say(f"measuring {figure.title}")
+            rows += figures.figure_rows(figure, bench)
+        api_token_revoke(api_token=api_token)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     dataset = prepare(env, invoices=5000 if options.quick else 100_000)
 
-    from api.services import api_token_create
-    from bench import figures, server
+    from bench import figures
     from bench.report import table
     from bench.traffic import wrk_missing
 
@@ -122,19 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
         workdir=WORKDIR,
     )
-    rows = []
-    with server.gunicorn(env, WORKDIR / "gunicorn.log") as base_url:
-        from django.contrib.auth import get_user_model
-
-        bench.base_url = base_url
-        bench.cookies = server.sign_in(bench.base_url, dataset.username, dataset.password)
-        user = get_user_model().objects.get(username=dataset.username)
-        bench.api_token = api_token_create(user=user, name="bench")[1]
-        for figure in figures.SERVED:
-            say(f"measuring {', '.join(figure.titles)}")
-            rows += figures.figure_rows(figure, bench)
-    for figure in figures.IN_PROCESS:
-        say(f"measuring {', '.join(figure.titles)}")
+    rows = served_rows(bench, options.only)
+    for figure in chosen(figures.IN_PROCESS, options.only):
+        say(f"measuring {figure.title}")
         rows += figures.figure_rows(figure, bench)
     print(header(bench, time.monotonic() - started))
     print()

@@ -5,7 +5,9 @@ into a "failed: <reason>" row, so one broken figure never hides the others.
 """
 
 import json
+import math
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +17,8 @@ from bench import browser, importing
 from bench.data import Dataset, Kind, bulk_number
 from bench.lock import memo_lock_measure
 from bench.report import Row, ratio_row, size
-from bench.server import cookie_header
-from bench.traffic import FigureFailed, Load, Request, send_expecting, wrk
+from bench.server import WORKERS, cookie_header
+from bench.traffic import FigureFailed, Load, Request, send_expecting, warm_up, wrk
 from bench.urls import BARE_PATH
 
 #: Issue 8: 100,000 invoices imported in 252 s before the work on scale.
@@ -24,11 +26,13 @@ IMPORT_RATE_BEFORE = 100_000 / 252
 #: A file four times larger may take at most this much more memory to count as flat.
 FLAT_MEMORY = 1.25
 API_POOL = 2000
+LIVE_TOTAL_SIZES = (2, 500)
 
 
 @dataclass
 class Bench:
-    """What the figures share: the options, the data, and the server once it is up."""
+    """What the figures share: the options, the data, the server once it is up, and what one
+    figure measured that another reuses (loads, captured requests, imports)."""
 
     seconds: int
     samples: int
@@ -40,56 +44,80 @@ class Bench:
     cookies: dict[str, str] = field(default_factory=dict)
     api_token: str = ""
     _loads: dict[tuple[str, int], Load] = field(default_factory=dict)
+    _live_total_requests: dict[int, Request] = field(default_factory=dict)
+    _import_runs: list[importing.ImportRun] = field(default_factory=list)
 
     def get(self, path: str, **headers: str) -> Request:
         return Request(path, headers={"Cookie": cookie_header(self.cookies), **headers})
 
     def measure(self, requests: list[Request] | Request, connections: int = 1) -> Load:
-        """Check the first request answers 200, warm up for a second, then run wrk. A load
-        measured once in this run is not measured again."""
+        """Check that the first request answers 200, warm every worker up, then run wrk long
+        enough for about ten answers, at most six times the usual time. A load measured once
+        in this run is not measured again."""
         requests = requests if isinstance(requests, list) else [requests]
         key = (repr(requests), connections)
         if key not in self._loads:
             send_expecting(self.base_url, requests[0])
-            options = {"connections": connections, "workdir": self.workdir}
-            wrk(self.base_url, requests, seconds=1, **options)
-            self._loads[key] = wrk(self.base_url, requests, seconds=self.seconds, **options)
+            warm_up(self.base_url, requests, WORKERS)
+            started = time.perf_counter()
+            send_expecting(self.base_url, requests[-1])
+            once = time.perf_counter() - started
+            seconds = max(self.seconds, min(6 * self.seconds, math.ceil(10 * once)))
+            self._loads[key] = wrk(
+                self.base_url,
+                requests,
+                seconds=seconds,
+                connections=connections,
+                workdir=self.workdir,
+            )
         return self._loads[key]
 
     def bare(self, connections: int = 1) -> Load:
         return self.measure(self.get(BARE_PATH), connections)
 
+    def live_total_request(self, lines: int) -> Request:
+        """What the dialog posts for its live total when one amount is typed, captured from
+        Chromium (once per invoice and run)."""
+        if not self._live_total_requests:
+            with browser.chromium(self.base_url, self.cookies) as page:
+                for size_ in LIVE_TOTAL_SIZES:
+                    number = Dataset.sized_number(size_)
+                    self._live_total_requests[size_] = browser.live_total_request(
+                        page, number, _first_charge(), self.cookies
+                    )
+        return self._live_total_requests[lines]
+
+    def import_runs(self) -> list[importing.ImportRun]:
+        if not self._import_runs:
+            self._import_runs = importing.imports_measure(self.import_sizes, self.env, self.workdir)
+        return self._import_runs
+
 
 @dataclass(frozen=True)
 class Figure:
-    titles: list[str]
+    """A figure of the Goals table: its title and goal, for the row that says it failed, and
+    the function that measures it (one row; the import gives one per file and one for memory)."""
+
+    title: str
+    goal: str
     measure: Callable[[Bench], list[Row]]
-    goals: list[str]
 
 
 def figure_rows(figure: Figure, bench: Bench) -> list[Row]:
     try:
         return figure.measure(bench)
     except Exception as error:  # any failure becomes the figure's row
-        reason = str(error) or type(error).__name__
-        return [
-            Row.failed(title, reason, goal)
-            for title, goal in zip(figure.titles, figure.goals, strict=True)
-        ]
+        return [Row.failed(figure.title, str(error) or type(error).__name__, figure.goal)]
 
 
-def _p50(load: Load) -> float:
-    return load.p50_ms
-
-
-def invoice_pages(bench: Bench) -> list[Row]:
-    bare = bench.bare()
+def invoice_page(bench: Bench) -> list[Row]:
     invoice = bench.measure(bench.get(f"/billing/invoices/{Dataset.sized_number(2)}/"))
+    return [ratio_row(TITLES["invoice"], invoice, bench.bare(), goal=10, control_name="bare")]
+
+
+def list_first_page(bench: Bench) -> list[Row]:
     first_page = bench.measure(bench.get("/billing/invoices/"))
-    return [
-        ratio_row(TITLES["invoice"], invoice, bare, goal=10, control_name="bare", value=_p50),
-        ratio_row(TITLES["list"], first_page, bare, goal=10, control_name="bare", value=_p50),
-    ]
+    return [ratio_row(TITLES["list"], first_page, bench.bare(), goal=10, control_name="bare")]
 
 
 def _dialog(bench: Bench, lines: int) -> Request:
@@ -98,25 +126,22 @@ def _dialog(bench: Bench, lines: int) -> Request:
 
 
 def dialog_get(bench: Bench) -> list[Row]:
-    small, large = _dialog(bench, 2), _dialog(bench, 2000)
-    response = send_expecting(bench.base_url, large)
-    small_response = send_expecting(bench.base_url, small)
-    timed = ratio_row(
-        TITLES["dialog"],
-        bench.measure(large),
-        bench.measure(small),
-        goal=4,
-        control_name="2 lines",
-        value=_p50,
-    )
-    wire = Row(
-        TITLES["dialog bytes"],
-        f"{size(len(response.body))} ({response.encoding})",
-        f"2 lines: {size(len(small_response.body))} ({small_response.encoding})",
-        goal="<= 200 KB",
-        meets=len(response.body) <= 200_000,
-    )
-    return [timed, wire]
+    large, small = bench.measure(_dialog(bench, 2000)), bench.measure(_dialog(bench, 2))
+    return [ratio_row(TITLES["dialog"], large, small, goal=4, control_name="2 lines")]
+
+
+def dialog_bytes(bench: Bench) -> list[Row]:
+    large = send_expecting(bench.base_url, _dialog(bench, 2000))
+    small = send_expecting(bench.base_url, _dialog(bench, 2))
+    return [
+        Row(
+            TITLES["dialog bytes"],
+            f"{size(len(large.body))} ({large.encoding})",
+            f"2 lines: {size(len(small.body))} ({small.encoding})",
+            goal="<= 200 KB",
+            meets=len(large.body) <= 200_000,
+        )
+    ]
 
 
 def _first_charge() -> str:
@@ -124,33 +149,25 @@ def _first_charge() -> str:
 
 
 def live_total(bench: Bench) -> list[Row]:
-    """The request the browser sends is captured once per invoice, then replayed by wrk."""
-    with browser.chromium(bench.base_url, bench.cookies) as page:
-        requests = {
-            lines: browser.live_total_request(
-                page, Dataset.sized_number(lines), _first_charge(), bench.cookies
-            )
-            for lines in (2, 500)
-        }
-    response = send_expecting(bench.base_url, requests[500])
-    small_response = send_expecting(bench.base_url, requests[2])
-    timed = ratio_row(
-        TITLES["total"],
-        bench.measure(requests[500]),
-        bench.measure(requests[2]),
-        goal=1.5,
-        control_name="2 lines",
-        value=_p50,
-    )
-    answer = Row(
-        TITLES["total bytes"],
-        f"{size(len(response.body))} ({response.encoding}); "
-        f"the request: {size(len(requests[500].body))}",
-        f"2 lines: {size(len(small_response.body))}",
-        goal="< 2 KB",
-        meets=len(response.body) < 2000,
-    )
-    return [timed, answer]
+    """The request the browser sends, replayed by wrk."""
+    large = bench.measure(bench.live_total_request(500))
+    small = bench.measure(bench.live_total_request(2))
+    return [ratio_row(TITLES["total"], large, small, goal=1.5, control_name="2 lines")]
+
+
+def live_total_bytes(bench: Bench) -> list[Row]:
+    request = bench.live_total_request(500)
+    large = send_expecting(bench.base_url, request)
+    small = send_expecting(bench.base_url, bench.live_total_request(2))
+    return [
+        Row(
+            TITLES["total bytes"],
+            f"{size(len(large.body))} ({large.encoding}); the request: {size(len(request.body))}",
+            f"2 lines: {size(len(small.body))}",
+            goal="< 2 KB",
+            meets=len(large.body) < 2000,
+        )
+    ]
 
 
 def _typed_lines(count: int) -> list[str]:
@@ -197,50 +214,58 @@ def twenty_amounts(bench: Bench) -> list[Row]:
     ]
 
 
-def _api_write_offs(bench: Bench) -> list[Request]:
-    """A write-off of one cent per bulk invoice, each request on another invoice, so that the
-    clients never wait on one document's lock: only on what all write-offs share."""
+def _api_pool(bench: Bench) -> list[tuple[str, int]]:
+    """(number, charge line id) of the bulk invoices the API figure writes off, one request
+    per invoice, so that the clients never wait on one document's lock: only on what every
+    write-off shares."""
     from billing.models import LineItem
 
-    numbers = [
-        bulk_number(index) for index in range(1, min(API_POOL, bench.dataset.invoice_count) + 1)
-    ]
+    count = min(API_POOL, bench.dataset.invoice_count)
+    numbers = [bulk_number(index) for index in range(1, count + 1)]
     charges = LineItem.objects.filter(document__number__in=numbers, kind=Kind.CHARGE)
-    headers = {
-        "Authorization": f"Bearer {bench.api_token}",
-        "Content-Type": "application/json",
-    }
-    return [
+    return list(charges.values_list("document__number", "pk").order_by("document__number"))
+
+
+def _api_requests(bench: Bench, pool: list[tuple[str, int]]) -> tuple[list, list]:
+    """A write-off of one cent from each invoice's charge, and a read of each invoice."""
+    headers = {"Authorization": f"Bearer {bench.api_token}"}
+    json_headers = {**headers, "Content-Type": "application/json"}
+    write_offs = [
         Request(
             f"/api/v1/invoices/{number}/write-off",
             "PUT",
-            headers,
-            json.dumps(
-                {
-                    "comment": "bench",
-                    "items": [{"invoiceItemId": str(pk), "amountWithoutTax": "0.01"}],
-                }
-            ),
+            json_headers,
+            json.dumps({"items": [{"invoiceItemId": str(pk), "amountWithoutTax": "0.01"}]}),
         )
-        for number, pk in charges.values_list("document__number", "pk").order_by("document__number")
+        for number, pk in pool
     ]
+    reads = [Request(f"/api/v1/invoices/{number}", headers=headers) for number, _ in pool]
+    return write_offs, reads
+
+
+def _scaling(bench: Bench, requests: list[Request]) -> tuple[float, str]:
+    one, four = bench.measure(requests, 1), bench.measure(requests, 4)
+    scaling = four.rate / one.rate
+    return scaling, f"1: {one.rate:,.0f}/s · 4: {four.rate:,.0f}/s ({scaling:.2f}x)"
 
 
 def api_scaling(bench: Bench) -> list[Row]:
-    requests = _api_write_offs(bench)
-    answer = json.loads(send_expecting(bench.base_url, requests[0]).body)
+    """Judged against the bare view, as issue 8 asks; the API's own read of the same
+    invoices is shown too: a like-for-like request that takes no lock."""
+    write_offs, reads = _api_requests(bench, _api_pool(bench))
+    answer = json.loads(send_expecting(bench.base_url, write_offs[0]).body)
     if not answer.get("success"):
         raise FigureFailed(f"the write-off was refused: {answer}")
-    one, four = bench.measure(requests, 1), bench.measure(requests, 4)
-    bare_one, bare_four = bench.bare(1), bench.bare(4)
-    scaling, control = four.rate / one.rate, bare_four.rate / bare_one.rate
+    scaling, measured = _scaling(bench, write_offs)
+    control, bare = _scaling(bench, [bench.get(BARE_PATH)])
+    _, read = _scaling(bench, reads)
     return [
         Row(
             TITLES["api"],
-            f"1: {one.rate:,.0f}/s · 4: {four.rate:,.0f}/s ({scaling:.2f}x)",
-            f"bare GET 1: {bare_one.rate:,.0f}/s · 4: {bare_four.rate:,.0f}/s ({control:.2f}x)",
-            f"{scaling / control:.2f} of the control's",
-            ">= the control's scaling",
+            measured,
+            f"bare GET {bare}; API GET {read}",
+            f"{scaling / control:.2f} of the bare GET's",
+            ">= the bare GET's scaling",
             scaling >= control,
         )
     ]
@@ -255,31 +280,20 @@ def _last_page(bench: Bench) -> int:
     return max(1, min(2000, bench.dataset.invoice_count // per_page))
 
 
-def invoice_lists(bench: Bench) -> list[Row]:
+def list_search(bench: Bench) -> list[Row]:
     first_page = bench.measure(bench.get("/billing/invoices/"))
     query = urlencode({"q": bench.dataset.search})
     search = bench.measure(bench.get(f"/billing/invoices/?{query}"))
+    title = f"{TITLES['search']} (?{query}, {bench.dataset.invoice_count:,} invoices)"
+    return [ratio_row(title, search, first_page, goal=1.5, control_name="page 1")]
+
+
+def list_deep_page(bench: Bench) -> list[Row]:
+    first_page = bench.measure(bench.get("/billing/invoices/"))
     page = _last_page(bench)
     deep = bench.measure(bench.get(f"/billing/invoices/?page={page}"))
-    count = f"{bench.dataset.invoice_count:,} invoices"
-    return [
-        ratio_row(
-            f"{TITLES['search']} (?{query}, {count})",
-            search,
-            first_page,
-            goal=1.5,
-            control_name="page 1",
-            value=_p50,
-        ),
-        ratio_row(
-            f"All Invoices page {page:,} ({count})",
-            deep,
-            first_page,
-            goal=1.5,
-            control_name="page 1",
-            value=_p50,
-        ),
-    ]
+    title = f"All Invoices page {page:,} ({bench.dataset.invoice_count:,} invoices)"
+    return [ratio_row(title, deep, first_page, goal=1.5, control_name="page 1")]
 
 
 def memo_lock(bench: Bench) -> list[Row]:
@@ -297,7 +311,7 @@ def memo_lock(bench: Bench) -> list[Row]:
 
 
 def imports(bench: Bench) -> list[Row]:
-    runs = importing.imports_measure(bench.import_sizes, bench.env, bench.workdir)
+    runs = bench.import_runs()
     goal = 4 * IMPORT_RATE_BEFORE
     rows = [
         Row(
@@ -336,19 +350,24 @@ TITLES = {
     "twenty": "20 amounts typed, 500 lines",
     "api": "API write-offs/s, 4 clients vs 1",
     "search": "All Invoices search",
+    "deep page": "All Invoices page 2,000",
     "lock": "memo-number lock held, 5-line write-off",
 }
 
 SERVED = [
-    Figure([TITLES["invoice"], TITLES["list"]], invoice_pages, ["<= 10x", "<= 10x"]),
-    Figure([TITLES["dialog"], TITLES["dialog bytes"]], dialog_get, ["<= 4x", "<= 200 KB"]),
-    Figure([TITLES["total"], TITLES["total bytes"]], live_total, ["<= 1.5x", "< 2 KB"]),
-    Figure([TITLES["keystroke"]], keystroke, ["<= 100 ms"]),
-    Figure([TITLES["twenty"]], twenty_amounts, ["<= 2x"]),
-    Figure([TITLES["api"]], api_scaling, [">= the control's scaling"]),
-    Figure([TITLES["search"], "All Invoices deep page"], invoice_lists, ["<= 1.5x", "<= 1.5x"]),
+    Figure(TITLES["invoice"], "<= 10x", invoice_page),
+    Figure(TITLES["list"], "<= 10x", list_first_page),
+    Figure(TITLES["dialog"], "<= 4x", dialog_get),
+    Figure(TITLES["dialog bytes"], "<= 200 KB", dialog_bytes),
+    Figure(TITLES["total"], "<= 1.5x", live_total),
+    Figure(TITLES["total bytes"], "< 2 KB", live_total_bytes),
+    Figure(TITLES["keystroke"], "<= 100 ms", keystroke),
+    Figure(TITLES["twenty"], "<= 2x", twenty_amounts),
+    Figure(TITLES["api"], ">= the bare GET's scaling", api_scaling),
+    Figure(TITLES["search"], "<= 1.5x", list_search),
+    Figure(TITLES["deep page"], "<= 1.5x", list_deep_page),
 ]
 IN_PROCESS = [
-    Figure([TITLES["lock"]], memo_lock, ["<= 15%"]),
-    Figure(["import"], imports, [">= 4x issue 8's rate; flat memory"]),
+    Figure(TITLES["lock"], "<= 15%", memo_lock),
+    Figure("import", ">= 4x issue 8's rate; flat memory", imports),
 ]

@@ -1,7 +1,8 @@
 """The table `make bench` prints: one row per figure, its control, the ratio and the goal."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from bench.traffic import Load
 
 
 @dataclass(frozen=True)
@@ -19,11 +20,9 @@ class Row:
         return cls(figure, f"failed: {one_line}", goal=goal)
 
 
-def ratio_row(
-    figure: str, measured, control, *, goal: float, control_name: str, value: Callable
-) -> Row:
-    """A row comparing `value(measured)` with `value(control)`; met when at most `goal` x."""
-    ratio = value(measured) / value(control)
+def ratio_row(figure: str, measured: Load, control: Load, *, goal: float, control_name: str) -> Row:
+    """A row comparing the median latencies of two loads; met when at most `goal` times."""
+    ratio = measured.p50_ms / control.p50_ms
     return Row(
         figure,
         str(measured),

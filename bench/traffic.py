@@ -5,7 +5,9 @@ import http.client
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,6 +64,14 @@ def send_expecting(base_url: str, request: Request, status: int = 200) -> Respon
     return response
 
 
+def warm_up(base_url: str, requests: list[Request], workers: int) -> None:
+    """Send one request per worker at once, so that each has served one before it is timed
+    (the first answer of a worker pays for loading templates and code)."""
+    with ThreadPoolExecutor(workers) as pool:
+        chosen = [requests[n % len(requests)] for n in range(workers)]
+        list(pool.map(partial(send_expecting, base_url), chosen))
+
+
 @dataclass(frozen=True)
 class Load:
     """What wrk measured."""
@@ -69,14 +79,14 @@ class Load:
     requests: int
     seconds: float
     p50_ms: float
-    p90_ms: float
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
     def __str__(self) -> str:
-        return f"p50 {self.p50_ms:.1f} ms · {self.rate:,.0f} req/s"
+        rate = f"{self.rate:,.1f}" if self.rate < 10 else f"{self.rate:,.0f}"
+        return f"p50 {self.p50_ms:.1f} ms · {rate} req/s"
 
 
 # wrk's Lua: a request per call, taken in turn from the list the bench wrote, and a summary
@@ -94,17 +104,18 @@ end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, ' ..
-    '"errors": %%d, "status_errors": %%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "errors": %%d, "status_errors": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50),
     e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
 
 
 def lua_string(text: str) -> str:
-    """`text` as a Lua string literal: every byte but letters and digits escaped as \\ddd."""
-    return '"' + "".join(chr(b) if chr(b).isalnum() else f"\\{b:03d}" for b in text.encode()) + '"'
+    """`text` as a Lua string literal: every byte but ASCII letters and digits escaped as
+    \\ddd, so that any body reaches the server byte for byte."""
+    escaped = (chr(b) if b < 128 and chr(b).isalnum() else f"\\{b:03d}" for b in text.encode())
+    return '"' + "".join(escaped) + '"'
 
 
 def lua_script(requests: list[Request]) -> str:
@@ -124,16 +135,11 @@ def wrk_missing() -> str:
     return "" if shutil.which("wrk") else "wrk is not installed (apt-get install wrk)"
 
 
-def wrk(
-    base_url: str,
-    requests: list[Request],
-    *,
-    seconds: int,
-    connections: int = 1,
-    workdir: Path,
-) -> Load:
-    """Send `requests` in turn over `connections` connections for `seconds`; all share the
-    first one's method and headers."""
+def wrk_summary(
+    base_url: str, requests: list[Request], *, seconds: int, connections: int, workdir: Path
+) -> dict:
+    """Send `requests` in turn over `connections` connections for `seconds` (all with the
+    first one's method and headers); wrk's summary, unchecked."""
     if missing := wrk_missing():
         raise FigureFailed(missing)
     script = workdir / "wrk.lua"
@@ -150,6 +156,16 @@ def wrk(
     )
     if result.returncode != 0 or summary is None:
         raise FigureFailed(f"wrk failed: {(result.stderr or result.stdout).strip()[-200:]}")
+    return summary
+
+
+def wrk(
+    base_url: str, requests: list[Request], *, seconds: int, connections: int, workdir: Path
+) -> Load:
+    """`wrk_summary`, failing the figure on any error answer: an error page is not the page."""
+    summary = wrk_summary(
+        base_url, requests, seconds=seconds, connections=connections, workdir=workdir
+    )
     if summary["status_errors"] or summary["errors"]:
         raise FigureFailed(
             f"{summary['status_errors']} answers of 400 or more and {summary['errors']} "
@@ -161,5 +177,4 @@ def wrk(
         requests=summary["requests"],
         seconds=summary["duration_us"] / 1e6,
         p50_ms=summary["p50_us"] / 1000,
-        p90_ms=summary["p90_us"] / 1000,
     )
