@@ -26,12 +26,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: 5,000 invoices, 1 s per figure, small imports",
+        help="a smoke run: 5,000 invoices, one round per figure, small imports",
     )
     parser.add_argument(
         "--full", action="store_true", help="also import 100,000 invoices (several minutes)"
     )
-    parser.add_argument("--seconds", type=int, help="wrk's time per figure (default 5, quick 1)")
+    parser.add_argument("--seconds", type=int, help="wrk's time per round (default 2)")
     parser.add_argument(
         "--only", metavar="TEXT", default="", help="only the figures whose title holds TEXT"
     )
@@ -102,8 +102,8 @@ def header(bench, elapsed: float) -> str:
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f} at the end); "
         f"{bench.dataset.invoice_count:,} invoices; wrk with one connection unless said, "
-        f"at least {bench.seconds} s per figure, after one request per worker; "
-        "p50 is the median latency. "
+        f"{bench.rounds} round(s) of at least {bench.seconds} s alternating with the control, "
+        "after one request per worker; p50 is the median latency. "
         f"The run took {elapsed // 60:.0f} min {elapsed % 60:.0f} s."
     )
 
@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{missing}: every figure measured with wrk will fail")
     sizes = [1000, 4000] if options.quick else [5000, 20000]
     bench = figures.Bench(
-        seconds=options.seconds or (1 if options.quick else 5),
+        seconds=options.seconds or 2,
+        rounds=1 if options.quick else 3,
         samples=3 if options.quick else 7,
         import_sizes=[*sizes, 100_000] if options.full else sizes,
         dataset=dataset,

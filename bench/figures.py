@@ -27,14 +27,16 @@ IMPORT_RATE_BEFORE = 100_000 / 252
 FLAT_MEMORY = 1.25
 API_POOL = 2000
 LIVE_TOTAL_SIZES = (2, 500)
+LIST_PATH = "/billing/invoices/"
 
 
 @dataclass
 class Bench:
     """What the figures share: the options, the data, the server once it is up, and what one
-    figure measured that another reuses (loads, captured requests, imports)."""
+    figure measured that another reuses (captured requests, imports)."""
 
-    seconds: int
+    seconds: int  # of one round of wrk
+    rounds: int
     samples: int
     import_sizes: list[int]
     dataset: Dataset
@@ -43,37 +45,47 @@ class Bench:
     base_url: str = ""
     cookies: dict[str, str] = field(default_factory=dict)
     api_token: str = ""
-    _loads: dict[tuple[str, int], Load] = field(default_factory=dict)
     _live_total_requests: dict[int, Request] = field(default_factory=dict)
     _import_runs: list[importing.ImportRun] = field(default_factory=list)
 
     def get(self, path: str, **headers: str) -> Request:
         return Request(path, headers={"Cookie": cookie_header(self.cookies), **headers})
 
-    def measure(self, requests: list[Request] | Request, connections: int = 1) -> Load:
-        """Check that the first request answers 200, warm every worker up, then run wrk long
-        enough for about ten answers, at most six times the usual time. A load measured once
-        in this run is not measured again."""
-        requests = requests if isinstance(requests, list) else [requests]
-        key = (repr(requests), connections)
-        if key not in self._loads:
-            send_expecting(self.base_url, requests[0])
-            warm_up(self.base_url, requests, WORKERS)
-            started = time.perf_counter()
-            send_expecting(self.base_url, requests[-1])
-            once = time.perf_counter() - started
-            seconds = max(self.seconds, min(6 * self.seconds, math.ceil(10 * once)))
-            self._loads[key] = wrk(
-                self.base_url,
-                requests,
-                seconds=seconds,
-                connections=connections,
-                workdir=self.workdir,
-            )
-        return self._loads[key]
+    def compare(
+        self,
+        measured: list[Request] | Request,
+        control: list[Request] | Request,
+        *,
+        connections: tuple[int, int] = (1, 1),
+    ) -> tuple[Load, Load]:
+        """Time `measured` and `control` with wrk in alternating rounds, so that whatever
+        else the machine does meanwhile falls on both alike."""
+        measured, measured_seconds = self._ready(measured)
+        control, control_seconds = self._ready(control)
+        measured_rounds, control_rounds = [], []
+        for _ in range(self.rounds):
+            measured_rounds.append(self._wrk(measured, measured_seconds, connections[0]))
+            control_rounds.append(self._wrk(control, control_seconds, connections[1]))
+        return Load.of_rounds(measured_rounds), Load.of_rounds(control_rounds)
 
-    def bare(self, connections: int = 1) -> Load:
-        return self.measure(self.get(BARE_PATH), connections)
+    def _ready(self, requests: list[Request] | Request) -> tuple[list[Request], int]:
+        """Check that the first request answers 200 and warm every worker up; return the
+        requests and how long each round lasts: long enough for about ten answers in all, at
+        most six times the usual time."""
+        requests = requests if isinstance(requests, list) else [requests]
+        send_expecting(self.base_url, requests[0])
+        warm_up(self.base_url, requests, WORKERS)
+        started = time.perf_counter()
+        send_expecting(self.base_url, requests[-1])
+        enough = math.ceil(10 * (time.perf_counter() - started) / self.rounds)
+        return requests, max(self.seconds, min(6 * self.seconds, enough))
+
+    def _wrk(self, requests: list[Request], seconds: int, connections: int) -> Load:
+        options = {"seconds": seconds, "connections": connections, "workdir": self.workdir}
+        return wrk(self.base_url, requests, **options)
+
+    def bare(self) -> Request:
+        return self.get(BARE_PATH)
 
     def live_total_request(self, lines: int) -> Request:
         """What the dialog posts for its live total when one amount is typed, captured from
@@ -111,13 +123,14 @@ def figure_rows(figure: Figure, bench: Bench) -> list[Row]:
 
 
 def invoice_page(bench: Bench) -> list[Row]:
-    invoice = bench.measure(bench.get(f"/billing/invoices/{Dataset.sized_number(2)}/"))
-    return [ratio_row(TITLES["invoice"], invoice, bench.bare(), goal=10, control_name="bare")]
+    page = bench.get(f"/billing/invoices/{Dataset.sized_number(2)}/")
+    invoice, bare = bench.compare(page, bench.bare())
+    return [ratio_row(TITLES["invoice"], invoice, bare, goal=10, control_name="bare")]
 
 
 def list_first_page(bench: Bench) -> list[Row]:
-    first_page = bench.measure(bench.get("/billing/invoices/"))
-    return [ratio_row(TITLES["list"], first_page, bench.bare(), goal=10, control_name="bare")]
+    first_page, bare = bench.compare(bench.get(LIST_PATH), bench.bare())
+    return [ratio_row(TITLES["list"], first_page, bare, goal=10, control_name="bare")]
 
 
 def _dialog(bench: Bench, lines: int) -> Request:
@@ -126,7 +139,7 @@ def _dialog(bench: Bench, lines: int) -> Request:
 
 
 def dialog_get(bench: Bench) -> list[Row]:
-    large, small = bench.measure(_dialog(bench, 2000)), bench.measure(_dialog(bench, 2))
+    large, small = bench.compare(_dialog(bench, 2000), _dialog(bench, 2))
     return [ratio_row(TITLES["dialog"], large, small, goal=4, control_name="2 lines")]
 
 
@@ -150,8 +163,7 @@ def _first_charge() -> str:
 
 def live_total(bench: Bench) -> list[Row]:
     """The request the browser sends, replayed by wrk."""
-    large = bench.measure(bench.live_total_request(500))
-    small = bench.measure(bench.live_total_request(2))
+    large, small = bench.compare(bench.live_total_request(500), bench.live_total_request(2))
     return [ratio_row(TITLES["total"], large, small, goal=1.5, control_name="2 lines")]
 
 
@@ -244,9 +256,9 @@ def _api_requests(bench: Bench, pool: list[tuple[str, int]]) -> tuple[list, list
 
 
 def _scaling(bench: Bench, requests: list[Request]) -> tuple[float, str]:
-    one, four = bench.measure(requests, 1), bench.measure(requests, 4)
+    four, one = bench.compare(requests, requests, connections=(4, 1))
     scaling = four.rate / one.rate
-    return scaling, f"1: {one.rate:,.0f}/s · 4: {four.rate:,.0f}/s ({scaling:.2f}x)"
+    return scaling, f"1: {one.rate_text}/s · 4: {four.rate_text}/s ({scaling:.2f}x)"
 
 
 def api_scaling(bench: Bench) -> list[Row]:
@@ -257,7 +269,7 @@ def api_scaling(bench: Bench) -> list[Row]:
     if not answer.get("success"):
         raise FigureFailed(f"the write-off was refused: {answer}")
     scaling, measured = _scaling(bench, write_offs)
-    control, bare = _scaling(bench, [bench.get(BARE_PATH)])
+    control, bare = _scaling(bench, [bench.bare()])
     _, read = _scaling(bench, reads)
     return [
         Row(
@@ -281,17 +293,15 @@ def _last_page(bench: Bench) -> int:
 
 
 def list_search(bench: Bench) -> list[Row]:
-    first_page = bench.measure(bench.get("/billing/invoices/"))
     query = urlencode({"q": bench.dataset.search})
-    search = bench.measure(bench.get(f"/billing/invoices/?{query}"))
+    search, first_page = bench.compare(bench.get(f"{LIST_PATH}?{query}"), bench.get(LIST_PATH))
     title = f"{TITLES['search']} (?{query}, {bench.dataset.invoice_count:,} invoices)"
     return [ratio_row(title, search, first_page, goal=1.5, control_name="page 1")]
 
 
 def list_deep_page(bench: Bench) -> list[Row]:
-    first_page = bench.measure(bench.get("/billing/invoices/"))
     page = _last_page(bench)
-    deep = bench.measure(bench.get(f"/billing/invoices/?page={page}"))
+    deep, first_page = bench.compare(bench.get(f"{LIST_PATH}?page={page}"), bench.get(LIST_PATH))
     title = f"All Invoices page {page:,} ({bench.dataset.invoice_count:,} invoices)"
     return [ratio_row(title, deep, first_page, goal=1.5, control_name="page 1")]
 

@@ -4,6 +4,7 @@ and to weigh its response), and under load from wrk."""
 import http.client
 import json
 import shutil
+import statistics
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -80,13 +81,25 @@ class Load:
     seconds: float
     p50_ms: float
 
+    @classmethod
+    def of_rounds(cls, rounds: list["Load"]) -> "Load":
+        """Several runs as one: every request counted, and the median of their medians."""
+        return cls(
+            requests=sum(load.requests for load in rounds),
+            seconds=sum(load.seconds for load in rounds),
+            p50_ms=statistics.median(load.p50_ms for load in rounds),
+        )
+
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def rate_text(self) -> str:
+        return f"{self.rate:,.1f}" if self.rate < 10 else f"{self.rate:,.0f}"
+
     def __str__(self) -> str:
-        rate = f"{self.rate:,.1f}" if self.rate < 10 else f"{self.rate:,.0f}"
-        return f"p50 {self.p50_ms:.1f} ms · {rate} req/s"
+        return f"p50 {self.p50_ms:.1f} ms · {self.rate_text} req/s"
 
 
 # wrk's Lua: a request per call, taken in turn from the list the bench wrote, and a summary
