@@ -21,8 +21,10 @@ from bench.server import WORKERS, cookie_header
 from bench.traffic import FigureFailed, Load, Request, send_expecting, warm_up, wrk
 from bench.urls import BARE_PATH
 
-#: Issue 8: 100,000 invoices imported in 252 s before the work on scale.
-IMPORT_RATE_BEFORE = 100_000 / 252
+#: Invoices per second imported by this benchmark at commit 01d8c24, before the work on issue
+#: 8, by file size: the best of several runs on the project's 2-core machine. (Issue 8 itself
+#: measured 100,000 invoices of its own in 252 s.)
+IMPORT_RATES_BEFORE = {5000: 958, 20000: 1361, 100_000: 1026}
 #: A file four times larger may take at most this much more memory to count as flat.
 FLAT_MEMORY = 1.25
 API_POOL = 2000
@@ -320,33 +322,37 @@ def memo_lock(bench: Bench) -> list[Row]:
     ]
 
 
+def _import_row(run: importing.ImportRun) -> Row:
+    measured = (
+        f"{run.rate:,.0f} invoices/s ({run.seconds:.1f} s, CPU {run.cpu_seconds:.1f} s) · "
+        f"peak RSS {size(run.peak_rss)}"
+    )
+    before = IMPORT_RATES_BEFORE.get(run.invoices)
+    if before is None:
+        return Row(f"import of {run.invoices:,} invoices", measured, goal="no before figure")
+    return Row(
+        f"import of {run.invoices:,} invoices",
+        measured,
+        f"before: {before:,} invoices/s",
+        f"{run.rate / before:.1f}x",
+        f">= 4x ({4 * before:,}/s)",
+        run.rate >= 4 * before,
+    )
+
+
 def imports(bench: Bench) -> list[Row]:
     runs = bench.import_runs()
-    goal = 4 * IMPORT_RATE_BEFORE
-    rows = [
-        Row(
-            f"import of {run.invoices:,} invoices",
-            f"{run.rate:,.0f} invoices/s ({run.seconds:.1f} s) · peak RSS {size(run.peak_rss)}",
-            f"issue 8: {IMPORT_RATE_BEFORE:,.0f} invoices/s",
-            f"{run.rate / IMPORT_RATE_BEFORE:.1f}x",
-            f">= 4x ({goal:,.0f}/s)",
-            run.rate >= goal,
-        )
-        for run in runs
-    ]
     small, large = runs[0], runs[-1]
     growth = large.peak_rss / small.peak_rss
-    rows.append(
-        Row(
-            f"import peak memory, {large.invoices:,} vs {small.invoices:,} invoices",
-            size(large.peak_rss),
-            f"{small.invoices:,}: {size(small.peak_rss)}",
-            f"{growth:.2f}x",
-            f"flat (<= {FLAT_MEMORY}x)",
-            growth <= FLAT_MEMORY,
-        )
+    memory = Row(
+        f"import peak memory, {large.invoices:,} vs {small.invoices:,} invoices",
+        size(large.peak_rss),
+        f"{small.invoices:,}: {size(small.peak_rss)}",
+        f"{growth:.2f}x",
+        f"flat (<= {FLAT_MEMORY}x)",
+        growth <= FLAT_MEMORY,
     )
-    return rows
+    return [*(_import_row(run) for run in runs), memory]
 
 
 TITLES = {
@@ -379,5 +385,5 @@ SERVED = [
 ]
 IN_PROCESS = [
     Figure(TITLES["lock"], "<= 15%", memo_lock),
-    Figure("import", ">= 4x issue 8's rate; flat memory", imports),
+    Figure("import", ">= 4x the rate before; flat memory", imports),
 ]

@@ -25,6 +25,7 @@ FIRST_DAY = date(2024, 1, 1)
 class ImportRun:
     invoices: int
     seconds: float
+    cpu_seconds: float  # of the import's own process, less moved by other work than `seconds`
     peak_rss: int  # bytes
 
     @property
@@ -113,7 +114,7 @@ def import_timed(path: Path, invoices: int, env: dict[str, str], workdir: Path) 
         raise RuntimeError(
             f"import_invoices exited {result['returncode']}: {log.read_text()[-300:]}"
         )
-    return ImportRun(invoices, seconds, result["peak_rss"])
+    return ImportRun(invoices, seconds, result["cpu_seconds"], result["peak_rss"])
 
 
 def imports_measure(sizes: list[int], env: dict[str, str], workdir: Path) -> list[ImportRun]:
