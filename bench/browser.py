@@ -19,7 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: How long the dialog waits after the last keystroke before it asks for the total.
+#: How long the dialog waits after the last keystroke before it asks for the total, unless
+#: its `hx-trigger` says otherwise.
 DEBOUNCE_MS = 150
 # Headers a replay must not copy: wrk sets its own, and the cookie comes from the bench.
 NOT_REPLAYED = {"cookie", "host", "content-length", "connection", "accept-encoding"}
@@ -40,6 +41,9 @@ WATCH_TOTAL = """() => {
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 TOTAL_SHOWN = "() => window.benchWatch.shown !== null"
+DEBOUNCE = """() => [...document.querySelectorAll("[hx-trigger]")]
+  .map(element => element.getAttribute("hx-trigger").match(/delay:([0-9]+)ms/))
+  .find(match => match)?.[1] ?? null"""
 TOTAL_IS = """expected => (document.querySelector("#write-off-amount")?.textContent ?? "")
   .replace(/[^0-9.]/g, "") === expected"""
 
@@ -112,18 +116,19 @@ def live_total_request(page, number: str, description: str, cookies: dict[str, s
     return Request(urlsplit(request.url).path, "POST", headers, request.post_data or "")
 
 
-def keystroke_to_total(page, number: str, descriptions: list[str]) -> list[float]:
+def keystroke_to_total(page, number: str, descriptions: list[str]) -> tuple[list[float], int]:
     """For each line, type one digit into its amount and time, in the page, how long the total
-    takes to change, less the debounce: milliseconds per line."""
+    takes to change. Returns the times less the debounce, in milliseconds, and the debounce."""
     dialog = open_dialog(page, number)
+    debounce = int(page.evaluate(DEBOUNCE) or DEBOUNCE_MS)
     timings = []
     for description in descriptions:
         page.evaluate(WATCH_TOTAL)
         amount_input(dialog, description).press("1")
         page.wait_for_function(TOTAL_SHOWN)
         elapsed = page.evaluate("() => window.benchWatch.shown - window.benchWatch.typed")
-        timings.append(elapsed - DEBOUNCE_MS)
-    return timings
+        timings.append(elapsed - debounce)
+    return timings, debounce
 
 
 def amounts_typed(page, number: str, descriptions: list[str]) -> float:
