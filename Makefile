@@ -13,7 +13,7 @@ FIND_PYTHON := for p in python3 python3.13 python3.12 $$HOME/.pyenv/versions/3.1
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 		command -v "$$p"; exit 0; fi; done; exit 1
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate clean bench
 
 $(VENV)/.python:
 	@python=$$($(FIND_PYTHON)) || { \
@@ -57,6 +57,17 @@ test: lint node_modules/.package-lock.json
 format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The benchmark of issue 8 (README, "Benchmark"); not part of `make test` or CI. It needs
+# PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/writeoffs_bench), wrk and
+# Chromium, and installs the last two with apt-get when they are missing.
+# BENCH_ARGS=--quick for a smoke run; BENCH_ARGS=--full also imports 100,000 invoices.
+bench: $(VENV)/.requirements-dev
+	@command -v wrk >/dev/null || { echo "wrk not found: installing it with apt-get"; \
+		apt-get update -q && apt-get install -y -q wrk; }
+	@command -v chromium >/dev/null || { echo "Chromium not found: installing it with apt-get"; \
+		apt-get update -q && apt-get install -y -q chromium; }
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis
