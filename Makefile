@@ -58,7 +58,7 @@ format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The benchmark of issue 8 (README, "Benchmark"); not part of `make test` or CI. It needs
+# The benchmark of the scale goals (README, "Benchmark"); not part of `make test` or CI. It needs
 # PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/writeoffs_bench), wrk and
 # Chromium, and installs the last two with apt-get when they are missing.
 # BENCH_ARGS=--quick for a smoke run; BENCH_ARGS=--full also imports 100,000 invoices.

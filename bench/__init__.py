@@ -1,1 +1,1 @@
-"""The benchmark of issue 8 (`make bench`, `python -m bench`): see `bench.__main__`."""
+"""The project's benchmark of its scale goals (`make bench`, `python -m bench`)."""

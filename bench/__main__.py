@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): the figures of issue 8 next to a bare Django view served
+"""`python -m bench` (`make bench`): the scale figures next to a bare Django view served
 the same way in the same run, as a Markdown table.
 
 Runs against PostgreSQL (DATABASE_URL, by default the database writeoffs_bench on
@@ -24,7 +24,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/writeoffs_bench"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Issue 8's figures next to a bare Django view, as a Markdown table.",
+        description="The scale figures next to a bare Django view, as a Markdown table.",
     )
     parser.add_argument(
         "--quick",

@@ -35,7 +35,7 @@ class ImportRun:
 
 def _document(index: int) -> dict:
     """An invoice shaped as SPEC C7's example: a charge, its tax, a discount and its tax,
-    about 1 KB of JSON, as the 100,000 invoices of issue 8 were (98 MB)."""
+    about 1 KB of JSON, as a real file of 100,000 invoices is (98 MB)."""
     day = FIRST_DAY + timedelta(days=index % 700)
     account = index % ACCOUNTS
     charge = 100 + index % 40 * 5

@@ -1,5 +1,5 @@
 """The memo-number lock figure: what share of a write-off's time the credit memo counter's row
-stays locked, so that every other write-off of the tenant waits (issue 8).
+stays locked, during which every other write-off of the tenant waits.
 
 Measured in this process against PostgreSQL, around the service itself: the lock is taken by
 the first statement that locks or writes the counter's table and held until the transaction
