@@ -87,6 +87,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 
+AUTHENTICATION_BACKENDS = ["config.auth.OneQueryModelBackend"]
+
 # A write-off may name every line of a 2,000-line document (SPEC W9), with its few other fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_100
 WSGI_APPLICATION = "config.wsgi.application"

@@ -170,12 +170,24 @@ def _give_number(memo: CreditMemo) -> None:
     database sequence would leave gaps on rollback, and `MAX()+1` would collide.
 
     The document lock is always taken first and this one last, so two write-offs never wait
-    on each other in opposite order.
+    on each other in opposite order; on PostgreSQL one statement draws the number and writes
+    it, so the counter is held for that statement and the commit only.
     """
+    counter, memos = NumberSequence._meta.db_table, CreditMemo._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH drawn AS (UPDATE {counter} SET last_value = last_value + 1 "
+                "WHERE name = %s RETURNING last_value::text AS value) "
+                f"UPDATE {memos} SET number = 'CM' || lpad(value, greatest(8, length(value)), '0') "
+                "FROM drawn WHERE id = %s RETURNING number",
+                [CREDIT_MEMO_SEQUENCE, memo.pk],
+            )
+            (memo.number,) = cursor.fetchone()
+            return
         cursor.execute(
-            f"UPDATE {NumberSequence._meta.db_table} SET last_value = last_value + 1 "
-            "WHERE name = %s RETURNING last_value",
+            f"UPDATE {counter} SET last_value = last_value + 1 WHERE name = %s "
+            "RETURNING last_value",
             [CREDIT_MEMO_SEQUENCE],
         )
         (value,) = cursor.fetchone()

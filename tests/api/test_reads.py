@@ -149,12 +149,12 @@ def test_invoice_queries_are_the_same_for_1_and_200_lines(client, used_token):
 
 def test_invoice_takes_a_known_number_of_queries(client, clerk_token, django_assert_num_queries):
     invoice_with_charges("INV00000001", 3)
-    # token and user, last used (a new token's first use), permissions (user's and groups'),
-    # invoice, lines
-    with django_assert_num_queries(6):
+    # token and user, last used (a new token's first use), permissions (one query for the
+    # user's and their groups'), invoice, lines
+    with django_assert_num_queries(5):
         client.get("/api/v1/invoices/INV00000001", headers=bearer(clerk_token))
     # The token was used moments ago: nothing is written.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get("/api/v1/invoices/INV00000001", headers=bearer(clerk_token))
 
 

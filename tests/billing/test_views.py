@@ -270,9 +270,9 @@ def test_every_page_of_the_list_takes_the_same_queries_for_60_and_1000_invoices(
 ):
     account = AccountFactory()
     InvoiceFactory.create_batch(60, account=account)
-    # session, user, their two permission lists, the bounded count, the page; a search also
-    # reads the accounts it names
-    expected = 7 if search else 6
+    # session, user, their permissions, the bounded count, the page; a search also reads the
+    # accounts it names
+    expected = 6 if search else 5
     second = older_link(clerk_client, f"/billing/invoices/?{search}")
     for url in (f"?{search}", second):
         with django_assert_num_queries(expected):
