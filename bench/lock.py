@@ -20,7 +20,9 @@ from bench.traffic import FigureFailed
 from billing.models import BillingDocument, LineItem
 
 CENT = Decimal("0.01")
-_LOCKING = re.compile(r"^\s*(UPDATE|INSERT)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b", re.IGNORECASE)
+# A statement that writes or locks rows: UPDATE or INSERT, also inside a WITH, or SELECT ... FOR
+# UPDATE.
+_LOCKING = re.compile(r"\b(UPDATE|INSERT)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
