@@ -1,6 +1,5 @@
 """Reads of billing documents for the screens and the API, each in a fixed number of queries."""
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -88,8 +87,7 @@ def line_rows(document: BillingDocument) -> list[LineRow]:
     return [LineRow(*values) for values in rows.values_list(*_LINE_COLUMNS)]
 
 
-@dataclass(frozen=True)
-class DisplayLine:
+class DisplayLine(NamedTuple):
     """A line in the order a clerk reads an invoice, with how deep it is nested."""
 
     line: LineRow
