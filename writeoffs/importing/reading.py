@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,13 +25,22 @@ from billing.money import (
     parse_amount,
     to_currency,
 )
-from billing.parsing import RefusedNumber, parse_iso_date, text_problem
+from billing.parsing import JsonArray, RefusedNumber, parse_iso_date, text_problem
 from writeoffs.models import ReasonCode
+
+#: Problems listed in a refusal; past these, only their number is given.
+MAX_PROBLEMS = 1000
 
 # Every amount and every document total must fit the money columns.
 MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 Kind = LineItem.Kind
+
+# The choices, listed once: `TextChoices.values` builds a new list each time.
+KINDS = Kind.values
+CODE_TYPES = AccountingCode.Type.values
+DOCUMENT_TYPES = BillingDocument.Type.values
+STATUSES = BillingDocument.Status.values
 
 #: The field that names a line's own accounting code (SPEC 1), by kind.
 CODE_FIELD = {
@@ -73,44 +83,63 @@ def _number_text(value: object) -> str | None:
     return None
 
 
+def _text_problem(value: object, max_length: int, required: bool) -> str | None:
+    """Why `value` is not a text the file may give, or None."""
+    if value is None:
+        return "is missing" if required else None
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string"
+    if problem := text_problem(value):
+        return problem
+    if max_length and len(value) > max_length:
+        return f"has {len(value)} characters; at most {max_length} are allowed"
+    return None
+
+
 class Reader:
-    """Reads values out of the parsed JSON, recording each problem with its JSON path."""
+    """Reads values out of the parsed JSON, recording each problem with its JSON path: the
+    first `MAX_PROBLEMS`, and how many more there were."""
 
     def __init__(self):
         self.problems: list[str] = []
+        self.more = 0
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(f"{path}: {message}")
+        else:
+            self.more += 1
 
-    def objects(self, value: object, path: str) -> list[tuple[str, dict]]:
-        """The objects of the JSON list `value`, each with its path."""
+    def only(self, path: str, message: str) -> None:
+        """Make this the one problem: the file is not what the other problems speak of."""
+        self.problems, self.more = [], 0
+        self.problem(path, message)
+
+    def objects(self, value: object, path: str) -> Iterable[tuple[str, dict]]:
+        """The objects of the JSON list `value`, each with its path; those of an array that is
+        being streamed one at a time, as they are read."""
+        if isinstance(value, JsonArray):
+            return self._objects(value, path)
         if not isinstance(value, list):
             self.problem(path, "must be a list")
             return []
-        objects = []
-        for index, item in enumerate(value):
+        return list(self._objects(value, path))
+
+    def _objects(self, items: Iterable, path: str) -> Iterator[tuple[str, dict]]:
+        for index, item in enumerate(items):
             if isinstance(item, dict):
-                objects.append((f"{path}[{index}]", item))
+                yield f"{path}[{index}]", item
             else:
                 self.problem(f"{path}[{index}]", "must be an object")
-        return objects
 
     def text(
         self, obj: dict, key: str, path: str, *, max_length: int = 0, required: bool = True
     ) -> str | None:
-        value, path = obj.get(key), f"{path}.{key}"
-        if value is None:
-            if required:
-                self.problem(path, "is missing")
-        elif not isinstance(value, str) or not value.strip():
-            self.problem(path, "must be a non-empty string")
-        elif problem := text_problem(value):
-            self.problem(path, problem)
-        elif max_length and len(value) > max_length:
-            self.problem(path, f"has {len(value)} characters; at most {max_length} are allowed")
-        else:
-            return value
-        return None
+        value = obj.get(key)
+        if problem := _text_problem(value, max_length, required):
+            self.problem(f"{path}.{key}", problem)
+            return None
+        return value
 
     def choice(self, obj: dict, key: str, path: str, choices: list[str]) -> str | None:
         value = obj.get(key)
@@ -135,41 +164,44 @@ class Reader:
     def date(
         self, obj: dict, key: str, path: str, *, required: bool = True
     ) -> datetime.date | None:
-        value, path = obj.get(key), f"{path}.{key}"
+        value = obj.get(key)
         if value is None:
             if required:
-                self.problem(path, "is missing")
+                self.problem(f"{path}.{key}", "is missing")
             return None
         if not isinstance(value, str):
-            self.problem(path, "must be a date written YYYY-MM-DD")
+            self.problem(f"{path}.{key}", "must be a date written YYYY-MM-DD")
             return None
         try:
             return parse_iso_date(value)
         except ValueError as error:
-            self.problem(path, str(error))
+            self.problem(f"{path}.{key}", str(error))
             return None
 
     def amount(self, obj: dict, key: str, path: str, currency: str | None) -> Decimal | None:
         """An exact amount in `currency` (when that is known) from a decimal string."""
-        value, path = obj.get(key), f"{path}.{key}"
+        value = obj.get(key)
         if (number := _number_text(value)) is not None:
             self.problem(
-                path, f'write the amount as a string ("{_shown(number)}"), not a JSON number'
+                f"{path}.{key}",
+                f'write the amount as a string ("{_shown(number)}"), not a JSON number',
             )
             return None
         if not isinstance(value, str):
-            self.problem(path, "is missing" if value is None else "must be a decimal string")
+            problem = "is missing" if value is None else "must be a decimal string"
+            self.problem(f"{path}.{key}", problem)
             return None
         amount = _plain_decimal(value)
         if amount is None or abs(amount) >= MAX_AMOUNT:
             self.problem(
-                path, f'must be a plain decimal string such as "12.50", not "{_shown(value)}"'
+                f"{path}.{key}",
+                f'must be a plain decimal string such as "12.50", not "{_shown(value)}"',
             )
             return None
         try:
             return to_currency(amount, currency) if currency else amount
         except MoneyError as error:
-            self.problem(path, str(error))
+            self.problem(f"{path}.{key}", str(error))
             return None
 
     def unique(self, seen: dict[str, str], value: str | None, path: str) -> bool:
@@ -221,37 +253,45 @@ class Document:
         return sum((line.balance for line in self.lines), Decimal(0))
 
 
-@dataclass
-class Plan:
-    accounting_codes: list[AccountingCode]
-    reason_codes: list[ReasonCode]
-    documents: list[Document]
+def read_documents(reader: Reader, value: object) -> Iterator[Document]:
+    """The documents of the file's `documents`, read (and checked) one at a time."""
+    for path, obj in reader.objects(value, "documents"):
+        yield _read_document(reader, path, obj)
 
 
-def read_file(reader: Reader, data: object) -> Plan:
-    if not isinstance(data, dict) or "documents" not in data:
-        reader.problem("top level", "must be a JSON object with a documents list (C7)")
-        return Plan([], [], [])
-    accounting_codes = _read_accounting_codes(reader, data.get("accounting_codes", []))
-    reason_codes = _read_reason_codes(reader, data.get("reason_codes", []))
-    documents = [
-        _read_document(reader, path, obj)
-        for path, obj in reader.objects(data["documents"], "documents")
-    ]
-    numbers, accounts = {}, {}
-    for document in documents:
-        reader.unique(numbers, document.number, f"{document.path}.number")
-        _check_account_name(reader, accounts, document)
-    return Plan(accounting_codes, reason_codes, documents)
+class FileChecks:
+    """The checks that span documents of the file: a document number appears once, and an
+    account number has one name throughout."""
+
+    def __init__(self, reader: Reader):
+        self.reader = reader
+        self.numbers: dict[str, str] = {}  # number -> the path of the first
+        self.account_names: dict[str, tuple[str, str]] = {}  # number -> (name, path)
+
+    def check(self, document: Document) -> bool:
+        """Whether the document's number is new to the file; problems if it is not, or if its
+        account is named otherwise before."""
+        new = self.reader.unique(self.numbers, document.number, f"{document.path}.number")
+        number, name = document.account_number, document.account_name
+        if number is not None and name is not None:
+            first_name, first_path = self.account_names.setdefault(
+                number, (name, f"{document.path}.account.name")
+            )
+            if name != first_name:
+                self.reader.problem(
+                    f"{document.path}.account.name",
+                    f'account {number} is named "{first_name}" at {first_path}',
+                )
+        return new
 
 
-def _read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]:
+def read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]:
     codes, seen = [], {}
     for path, obj in reader.objects(value, "accounting_codes"):
         code = AccountingCode(
             code=reader.text(obj, "code", path, max_length=_max_length(AccountingCode, "code")),
             name=reader.text(obj, "name", path, max_length=_max_length(AccountingCode, "name")),
-            type=reader.choice(obj, "type", path, AccountingCode.Type.values),
+            type=reader.choice(obj, "type", path, CODE_TYPES),
             active=reader.flag(obj, "active", path, default=True),
         )
         if reader.unique(seen, code.code, f"{path}.code"):
@@ -259,7 +299,7 @@ def _read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode
     return codes
 
 
-def _read_reason_codes(reader: Reader, value: object) -> list[ReasonCode]:
+def read_reason_codes(reader: Reader, value: object) -> list[ReasonCode]:
     reasons, seen = [], {}
     for path, obj in reader.objects(value, "reason_codes"):
         reason = ReasonCode(
@@ -275,14 +315,14 @@ def _read_document(reader: Reader, path: str, obj: dict) -> Document:
     account_number, account_name = _read_account(reader, obj, path)
     document = Document(
         path=path,
-        type=reader.choice(obj, "type", path, BillingDocument.Type.values),
+        type=reader.choice(obj, "type", path, DOCUMENT_TYPES),
         number=_read_number(reader, obj, path),
         account_number=account_number,
         account_name=account_name,
         currency=_read_currency(reader, obj, path),
         date=reader.date(obj, "date", path),
         due_date=reader.date(obj, "due_date", path),
-        status=reader.choice(obj, "status", path, BillingDocument.Status.values),
+        status=reader.choice(obj, "status", path, STATUSES),
         lines=[],
     )
     if document.date and document.due_date and document.due_date < document.date:
@@ -348,7 +388,7 @@ def _read_lines(reader: Reader, value: object, path: str, currency: str | None) 
 
 
 def _read_line(reader: Reader, path: str, obj: dict, position: int, currency: str | None) -> Line:
-    kind = reader.choice(obj, "kind", path, Kind.values)
+    kind = reader.choice(obj, "kind", path, KINDS)
     line = Line(
         path=path,
         position=position,
@@ -452,19 +492,4 @@ def _check_totals(reader: Reader, document: Document) -> None:
             document.path,
             "the line balances add up to zero but some lines are still open; a settled "
             "document's lines must all have a zero balance",
-        )
-
-
-def _check_account_name(
-    reader: Reader, names: dict[str, tuple[str, str]], document: Document
-) -> None:
-    """An account number has one name throughout the file: `names` is number -> (name, path)."""
-    number, name = document.account_number, document.account_name
-    if number is None or name is None:
-        return
-    first_name, first_path = names.setdefault(number, (name, f"{document.path}.account.name"))
-    if name != first_name:
-        reader.problem(
-            f"{document.path}.account.name",
-            f'account {number} is named "{first_name}" at {first_path}',
         )
