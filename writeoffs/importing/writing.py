@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
 
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
 from writeoffs.importing.reading import CODE_FIELD, Document, Kind, Reader
@@ -107,8 +107,8 @@ class Writer:
                 self.report.skipped.append(f"{document.number} exists already; left unchanged.")
             else:
                 new.append(document)
-        saved = self._create_documents(new)
-        self.report.lines += _create_lines(new, saved, self.code_ids)
+        document_ids = self._create_documents(new)
+        self.report.lines += _create_lines(new, document_ids, self.code_ids)
 
     def _look_up_codes(self, documents: Sequence[Document]) -> None:
         named = {
@@ -123,6 +123,8 @@ class Writer:
         self.missing_codes |= unknown - found.keys()
 
     def _check_codes(self, document: Document) -> None:
+        if not self.missing_codes:
+            return
         for line in document.lines:
             for name, code in line.codes.items():
                 if code in self.missing_codes:
@@ -144,32 +146,35 @@ class Writer:
                 f'account {document.account_number} is named "{name}" in the database',
             )
 
-    def _create_documents(self, documents: list[Document]) -> dict[str, BillingDocument]:
-        """Insert the documents, and the accounts they name that are new; by document number."""
+    def _create_documents(self, documents: list[Document]) -> dict[str, int]:
+        """Insert the documents, and the accounts they name that are new; ids by number."""
         new_accounts = {}
         for document in documents:
             number = document.account_number
             if number not in self.accounts and number not in new_accounts:
-                new_accounts[number] = Account(number=number, name=document.account_name)
-        Account.objects.bulk_create(new_accounts.values())
-        self.accounts |= {number: (account.pk, None) for number, account in new_accounts.items()}
+                new_accounts[number] = (number, document.account_name)
+        ids = _insert(Account, ACCOUNT_COLUMNS, list(new_accounts.values()))
+        self.accounts |= {
+            number: (id_, None) for number, id_ in zip(new_accounts, ids, strict=True)
+        }
         self.report.accounts += new_accounts
-        saved = BillingDocument.objects.bulk_create(
-            BillingDocument(
-                type=document.type,
-                number=document.number,
-                account_id=self.accounts[document.account_number][0],
-                currency=document.currency,
-                date=document.date,
-                due_date=document.due_date,
-                status=document.status,
-                amount=document.amount,
-                balance=document.balance,
+        rows = [
+            (
+                document.type,
+                document.number,
+                self.accounts[document.account_number][0],
+                document.currency,
+                document.date,
+                document.due_date,
+                document.status,
+                document.amount,
+                document.balance,
             )
             for document in documents
-        )
-        self.report.documents += [document.number for document in saved]
-        return {document.number: document for document in saved}
+        ]
+        ids = _insert(BillingDocument, DOCUMENT_COLUMNS, rows)
+        self.report.documents += [document.number for document in documents]
+        return {document.number: id_ for document, id_ in zip(documents, ids, strict=True)}
 
 
 def _create_new(
@@ -189,29 +194,88 @@ def _create_new(
 
 
 def _create_lines(
-    documents: list[Document], saved: dict[str, BillingDocument], code_ids: dict[str, int]
+    documents: list[Document], document_ids: dict[str, int], code_ids: dict[str, int]
 ) -> int:
     """Insert the lines a level at a time, so that every parent exists before its children."""
-    lines: dict[tuple[str, str], LineItem] = {}  # by document number and ref
+    line_ids: dict[tuple[str, str], int] = {}  # by document number and ref
     for kinds in LEVELS:
-        level = {
-            (document.number, line.ref): LineItem(
-                document_id=saved[document.number].pk,
-                position=line.position,
-                kind=line.kind,
-                parent_id=lines[document.number, line.parent].pk if line.parent else None,
-                description=line.description,
-                service_start=line.service_start,
-                service_end=line.service_end,
-                amount=line.amount,
-                balance=line.balance,
-                accounting_code_id=code_ids[line.codes[CODE_FIELD[line.kind]]],
-                revenue_code_id=code_ids.get(line.codes.get("revenue_code")),
-            )
-            for document in documents
-            for line in document.lines
-            if line.kind in kinds
-        }
-        LineItem.objects.bulk_create(level.values())
-        lines |= level
-    return len(lines)
+        keys, rows = [], []
+        for document in documents:
+            document_id = document_ids[document.number]
+            for line in document.lines:
+                if line.kind not in kinds:
+                    continue
+                keys.append((document.number, line.ref))
+                rows.append(
+                    (
+                        document_id,
+                        line.position,
+                        line.kind,
+                        line_ids[document.number, line.parent] if line.parent else None,
+                        line.description,
+                        line.service_start,
+                        line.service_end,
+                        line.amount,
+                        line.balance,
+                        code_ids[line.codes[CODE_FIELD[line.kind]]],
+                        code_ids.get(line.codes.get("revenue_code")),
+                    )
+                )
+        line_ids |= zip(keys, _insert(LineItem, LINE_COLUMNS, rows), strict=True)
+    return len(line_ids)
+
+
+ACCOUNT_COLUMNS = ("number", "name")
+DOCUMENT_COLUMNS = (
+    "type",
+    "number",
+    "account_id",
+    "currency",
+    "date",
+    "due_date",
+    "status",
+    "amount",
+    "balance",
+)
+LINE_COLUMNS = (
+    "document_id",
+    "position",
+    "kind",
+    "parent_id",
+    "description",
+    "service_start",
+    "service_end",
+    "amount",
+    "balance",
+    "accounting_code_id",
+    "revenue_code_id",
+)
+
+
+def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> list[int]:
+    """Insert `rows`, each the values of `columns` (attribute names); their ids, in order.
+
+    PostgreSQL takes them by COPY, their ids drawn from the table's sequence first (lines name
+    their parents by id). `bulk_create` would spend some 40 microseconds of Python on each row
+    (a model instance, each field prepared and adapted): most of the time of an import of
+    100,000 invoices, which has 870,000 lines. Other databases (SQLite) use `bulk_create`.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        return [obj.pk for obj in model.objects.bulk_create(objs)]
+    table = model._meta.db_table
+    names = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in ("id", *columns)
+    )
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [id_ for (id_,) in cursor.fetchall()]
+        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
+            for id_, row in zip(ids, rows, strict=True):
+                copy.write_row((id_, *row))
+    return ids
