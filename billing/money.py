@@ -49,6 +49,7 @@ def is_currency(currency: str) -> bool:
     return True
 
 
+@cache
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 

@@ -79,12 +79,19 @@ class _Repeated(dict):
 
 
 def _object(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        return _Repeated(pairs, _first_repeated(key for key, _ in pairs))
+    return obj
+
+
+def _first_repeated(keys: Iterator[str]) -> str | None:
     seen = set()
-    for key, _ in pairs:
+    for key in keys:
         if key in seen:
-            return _Repeated(pairs, key)
+            return key
         seen.add(key)
-    return dict(pairs)
+    return None
 
 
 def _number(text: str) -> Decimal | RefusedNumber:

@@ -7,12 +7,14 @@ import io
 import json
 import sys
 import tempfile
+import threading
 import weakref
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
 from billing.parsing import RefusedNumber
@@ -851,6 +853,36 @@ def test_documents_of_earlier_batches_are_let_go_before_later_ones_are_written(
     assert held == [0, 0, 0, 0, 0]
 
 
+def test_invalid_json_late_in_the_file_rolls_back_the_batches_written_before_it(
+    batches_of_two, tmp_path
+):
+    path = as_file(invoices(6), tmp_path / "invoices.json")
+    raw = path.read_bytes().replace(b'"INV00000006"', b'"INV00000006" "x"')
+    path.write_bytes(raw)
+
+    with pytest.raises(ImportRefused) as refused:
+        file_import(path=path)
+
+    assert batches_of_two == [2, 4]
+    assert refused.value.problems == parse_refusal(raw)
+    assert refused.value.problems[0].startswith("top level: not valid JSON at line 1, column ")
+    assert not BillingDocument.objects.exists()
+
+
+def test_a_failed_write_stops_the_reading_ahead(monkeypatch, tmp_path):
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+
+    def documents(self, batch):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Writer, "documents", documents)
+
+    with pytest.raises(IntegrityError):
+        file_import(path=as_file(invoices(10), tmp_path / "invoices.json"))
+
+    assert "import-read-ahead" not in [thread.name for thread in threading.enumerate()]
+
+
 def test_problems_past_the_first_thousand_are_counted_not_listed(tmp_path):
     data = example()
     data["documents"][0]["lines"] = [charge(n, amount="1.001") for n in range(1200)]
@@ -952,8 +984,6 @@ def test_command_refuses_a_missing_file(tmp_path):
 def test_command_explains_a_clash_with_an_import_running_at_the_same_moment(tmp_path, monkeypatch):
     # The clash itself (a unique number committed by another import between this import's
     # checks and its inserts) is stood in for by the error the database raises then.
-    from django.db import IntegrityError
-
     from writeoffs.management.commands import import_invoices
 
     def clash(*, path):

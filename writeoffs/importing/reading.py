@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import batched
 
 from django.db import models
 
@@ -109,6 +110,18 @@ class Reader:
             self.problems.append(f"{path}: {message}")
         else:
             self.more += 1
+
+    def take(self) -> tuple[list[str], int]:
+        """The problems recorded since the last take (and how many more), forgotten here."""
+        taken = self.problems, self.more
+        self.problems, self.more = [], 0
+        return taken
+
+    def add(self, problems: list[str], more: int) -> None:
+        """Record problems another reader took, in their order."""
+        room = MAX_PROBLEMS - len(self.problems)
+        self.problems += problems[:room]
+        self.more += more + len(problems[room:])
 
     def only(self, path: str, message: str) -> None:
         """Make this the one problem: the file is not what the other problems speak of."""
@@ -253,10 +266,23 @@ class Document:
         return sum((line.balance for line in self.lines), Decimal(0))
 
 
-def read_documents(reader: Reader, value: object) -> Iterator[Document]:
-    """The documents of the file's `documents`, read (and checked) one at a time."""
-    for path, obj in reader.objects(value, "documents"):
-        yield _read_document(reader, path, obj)
+def document_batches(
+    value: object, size: int
+) -> Iterator[tuple[tuple[Document, ...], tuple[list[str], int]]]:
+    """The documents of the file's `documents`, read and checked (all that needs only the file)
+    `size` at a time; each batch with the problems found reading it, as `Reader.take` gives
+    them. A last batch may have problems only."""
+    reader = Reader()
+    checks = FileChecks(reader)
+    documents = (
+        _read_document(reader, path, obj) for path, obj in reader.objects(value, "documents")
+    )
+    for batch in batched(documents, size):
+        for document in batch:
+            checks.check(document)
+        yield batch, reader.take()
+    if reader.problems:
+        yield (), reader.take()
 
 
 class FileChecks:
@@ -268,10 +294,8 @@ class FileChecks:
         self.numbers: dict[str, str] = {}  # number -> the path of the first
         self.account_names: dict[str, tuple[str, str]] = {}  # number -> (name, path)
 
-    def check(self, document: Document) -> bool:
-        """Whether the document's number is new to the file; problems if it is not, or if its
-        account is named otherwise before."""
-        new = self.reader.unique(self.numbers, document.number, f"{document.path}.number")
+    def check(self, document: Document) -> None:
+        self.reader.unique(self.numbers, document.number, f"{document.path}.number")
         number, name = document.account_number, document.account_name
         if number is not None and name is not None:
             first_name, first_path = self.account_names.setdefault(
@@ -282,7 +306,6 @@ class FileChecks:
                     f"{document.path}.account.name",
                     f'account {number} is named "{first_name}" at {first_path}',
                 )
-        return new
 
 
 def read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]:

@@ -1,19 +1,21 @@
 """The order of an import: the file's top-level members as they come, documents in batches."""
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
-from itertools import batched
+from queue import Empty, Queue
 
 from billing.models import AccountingCode
 from writeoffs.importing.reading import (
-    FileChecks,
     Reader,
+    document_batches,
     read_accounting_codes,
-    read_documents,
     read_reason_codes,
 )
 from writeoffs.importing.writing import ImportReport, Writer
 
-#: Documents read, checked against the database and written together; memory holds one batch.
+#: Documents read, checked against the database and written together; memory holds a few
+#: batches: the one being written, the next being read and one read between them.
 BATCH_SIZE = 1000
 
 #: Gives the file's top-level members, `(key, value)` in file order, each time it is called;
@@ -24,7 +26,7 @@ Members = Callable[[], Iterator[tuple[str | None, object]]]
 def import_members(reader: Reader, members: Members) -> ImportReport:
     """Read, check and write what `members` gives, recording problems with `reader`. Writing
     stops at the first problem (the caller rolls back); checking goes on to the end."""
-    writer, checks = Writer(reader), FileChecks(reader)
+    writer = Writer(reader)
     keys, codes_read = set(), False
     for key, value in members():
         keys.add(key)
@@ -37,9 +39,8 @@ def import_members(reader: Reader, members: Members) -> ImportReport:
             if not codes_read:
                 writer.accounting_codes(_accounting_codes_after_documents(reader, members))
                 codes_read = True
-            for batch in batched(read_documents(reader, value), BATCH_SIZE):
-                for document in batch:
-                    checks.check(document)
+            for batch, problems in _read_ahead(document_batches(value, BATCH_SIZE)):
+                reader.add(*problems)
                 writer.documents(batch)
     if None in keys or "documents" not in keys:
         reader.only("top level", "must be a JSON object with a documents list (C7)")
@@ -53,3 +54,37 @@ def _accounting_codes_after_documents(reader: Reader, members: Members) -> list[
         if key == "accounting_codes":
             return read_accounting_codes(reader, value)
     return []
+
+
+def _read_ahead[T](items: Iterator[T]) -> Iterator[T]:
+    """`items`, made in a thread of their own one item ahead: the next batch is read from the
+    file and checked while the database writes this one. The thread touches no database."""
+    queue: Queue = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def make() -> None:
+        error = None
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                queue.put((True, item))
+        except BaseException as raised:  # raised again in the consumer's thread
+            error = raised
+        queue.put((False, error))
+
+    thread = threading.Thread(target=make, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let it past a full queue to see `stop`
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.1)
