@@ -26,7 +26,7 @@ from writeoffs.importing import (
     import_json_parse,
     streaming,
 )
-from writeoffs.importing.reading import MAX_PROBLEMS
+from writeoffs.importing.fields import MAX_PROBLEMS
 from writeoffs.importing.writing import Writer
 from writeoffs.models import ReasonCode
 

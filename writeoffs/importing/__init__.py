@@ -2,7 +2,7 @@
 
 All or nothing, in one transaction: every problem is collected with its JSON path
 (`documents[3].lines[2].amount: ...`), and if there is any, `ImportRefused` lists them (the
-first `reading.MAX_PROBLEMS`, then how many more) and nothing is imported. Choices where the
+first `fields.MAX_PROBLEMS`, then how many more) and nothing is imported. Choices where the
 contract is silent:
 
 - A file (`file_import`, the command's way) is read a piece at a time by
@@ -38,7 +38,7 @@ from pathlib import Path
 from django.db import transaction
 
 from billing.parsing import JsonRefused, json_members, parse_json
-from writeoffs.importing.reading import Reader
+from writeoffs.importing.fields import Reader
 from writeoffs.importing.streaming import Members, import_members
 from writeoffs.importing.writing import ImportReport
 
@@ -47,7 +47,7 @@ __all__ = ["ImportRefused", "ImportReport", "documents_import", "file_import", "
 
 class ImportRefused(Exception):
     """The file cannot be imported; `problems` says why, each as `<JSON path>: <problem>`, and
-    `more` how many problems there were beyond those listed (`reading.MAX_PROBLEMS`)."""
+    `more` how many problems there were beyond those listed (`fields.MAX_PROBLEMS`)."""
 
     def __init__(self, problems: list[str], more: int = 0):
         self.problems, self.more = problems, more

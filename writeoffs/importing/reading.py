@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import batched
@@ -17,23 +17,9 @@ from billing.models import (
     BillingDocument,
     LineItem,
 )
-from billing.money import (
-    DECIMAL_PLACES,
-    MAX_DIGITS,
-    MoneyError,
-    minor_units,
-    misfit,
-    parse_amount,
-    to_currency,
-)
-from billing.parsing import JsonArray, RefusedNumber, parse_iso_date, text_problem
+from billing.money import MoneyError, minor_units, misfit
+from writeoffs.importing.fields import MAX_AMOUNT, Reader
 from writeoffs.models import ReasonCode
-
-#: Problems listed in a refusal; past these, only their number is given.
-MAX_PROBLEMS = 1000
-
-# Every amount and every document total must fit the money columns.
-MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 Kind = LineItem.Kind
 
@@ -56,176 +42,14 @@ def _max_length(model: type[models.Model], name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-def _plain_decimal(text: str) -> Decimal | None:
-    """`text` as a decimal, or None for anything else: blank, text, exponents, NaN."""
-    if not text.strip():
-        return None  # parse_amount reads a blank as zero, as a clerk means it; a file does not
-    try:
-        return parse_amount(text)
-    except MoneyError:
-        return None
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """`text` as a problem may quote it: at most `limit` characters, anything unprintable (a
-    NUL, a lone surrogate, a line break) written as its escape, so a report stays one line."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
-    return f"{shown}…" if len(text) > limit else shown
-
-
-def _number_text(value: object) -> str | None:
-    """`value` as written if it is a JSON number, else None. `parse_json` reads `1e2`, `NaN` and
-    numbers longer than money holds as `RefusedNumber`: in an amount they are numbers all the
-    same, and refused as such."""
-    if isinstance(value, RefusedNumber):
-        return value.text
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _text_problem(value: object, max_length: int, required: bool) -> str | None:
-    """Why `value` is not a text the file may give, or None."""
-    if value is None:
-        return "is missing" if required else None
-    if not isinstance(value, str) or not value.strip():
-        return "must be a non-empty string"
-    if problem := text_problem(value):
-        return problem
-    if max_length and len(value) > max_length:
-        return f"has {len(value)} characters; at most {max_length} are allowed"
-    return None
-
-
-class Reader:
-    """Reads values out of the parsed JSON, recording each problem with its JSON path: the
-    first `MAX_PROBLEMS`, and how many more there were."""
-
-    def __init__(self):
-        self.problems: list[str] = []
-        self.more = 0
-
-    def problem(self, path: str, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(f"{path}: {message}")
-        else:
-            self.more += 1
-
-    def take(self) -> tuple[list[str], int]:
-        """The problems recorded since the last take (and how many more), forgotten here."""
-        taken = self.problems, self.more
-        self.problems, self.more = [], 0
-        return taken
-
-    def add(self, problems: list[str], more: int) -> None:
-        """Record problems another reader took, in their order."""
-        room = MAX_PROBLEMS - len(self.problems)
-        self.problems += problems[:room]
-        self.more += more + len(problems[room:])
-
-    def only(self, path: str, message: str) -> None:
-        """Make this the one problem: the file is not what the other problems speak of."""
-        self.problems, self.more = [], 0
-        self.problem(path, message)
-
-    def objects(self, value: object, path: str) -> Iterable[tuple[str, dict]]:
-        """The objects of the JSON list `value`, each with its path; those of an array that is
-        being streamed one at a time, as they are read."""
-        if isinstance(value, JsonArray):
-            return self._objects(value, path)
-        if not isinstance(value, list):
-            self.problem(path, "must be a list")
-            return []
-        return list(self._objects(value, path))
-
-    def _objects(self, items: Iterable, path: str) -> Iterator[tuple[str, dict]]:
-        for index, item in enumerate(items):
-            if isinstance(item, dict):
-                yield f"{path}[{index}]", item
-            else:
-                self.problem(f"{path}[{index}]", "must be an object")
-
-    def text(
-        self, obj: dict, key: str, path: str, *, max_length: int = 0, required: bool = True
-    ) -> str | None:
-        value = obj.get(key)
-        if problem := _text_problem(value, max_length, required):
-            self.problem(f"{path}.{key}", problem)
-            return None
-        return value
-
-    def choice(self, obj: dict, key: str, path: str, choices: list[str]) -> str | None:
-        value = obj.get(key)
-        if isinstance(value, str) and value in choices:
-            return value
-        choices = ", ".join(choices)
-        if value is None:
-            self.problem(f"{path}.{key}", f"is missing (one of {choices})")
-        elif isinstance(value, str):
-            self.problem(f"{path}.{key}", f'"{_shown(value)}" is not one of {choices}')
-        else:
-            self.problem(f"{path}.{key}", f"must be one of {choices}")
-        return None
-
-    def flag(self, obj: dict, key: str, path: str, *, default: bool) -> bool:
-        value = obj.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(f"{path}.{key}", "must be true or false")
-            return default
-        return value
-
-    def date(
-        self, obj: dict, key: str, path: str, *, required: bool = True
-    ) -> datetime.date | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.problem(f"{path}.{key}", "is missing")
-            return None
-        if not isinstance(value, str):
-            self.problem(f"{path}.{key}", "must be a date written YYYY-MM-DD")
-            return None
-        try:
-            return parse_iso_date(value)
-        except ValueError as error:
-            self.problem(f"{path}.{key}", str(error))
-            return None
-
-    def amount(self, obj: dict, key: str, path: str, currency: str | None) -> Decimal | None:
-        """An exact amount in `currency` (when that is known) from a decimal string."""
-        value = obj.get(key)
-        if (number := _number_text(value)) is not None:
-            self.problem(
-                f"{path}.{key}",
-                f'write the amount as a string ("{_shown(number)}"), not a JSON number',
-            )
-            return None
-        if not isinstance(value, str):
-            problem = "is missing" if value is None else "must be a decimal string"
-            self.problem(f"{path}.{key}", problem)
-            return None
-        amount = _plain_decimal(value)
-        if amount is None or abs(amount) >= MAX_AMOUNT:
-            self.problem(
-                f"{path}.{key}",
-                f'must be a plain decimal string such as "12.50", not "{_shown(value)}"',
-            )
-            return None
-        try:
-            return to_currency(amount, currency) if currency else amount
-        except MoneyError as error:
-            self.problem(f"{path}.{key}", str(error))
-            return None
-
-    def unique(self, seen: dict[str, str], value: str | None, path: str) -> bool:
-        """Whether `value` is new to `seen` (value -> path); a repeat is a problem."""
-        if value is None:
-            return False
-        if value in seen:
-            self.problem(path, f'"{value}" appears already at {seen[value]}')
-            return False
-        seen[value] = path
-        return True
+# The lengths the columns allow, looked up once.
+CODE_LENGTH = _max_length(AccountingCode, "code")
+CODE_NAME_LENGTH = _max_length(AccountingCode, "name")
+REASON_LENGTH = _max_length(ReasonCode, "name")
+NUMBER_LENGTH = _max_length(BillingDocument, "number")
+ACCOUNT_NUMBER_LENGTH = _max_length(Account, "number")
+ACCOUNT_NAME_LENGTH = _max_length(Account, "name")
+DESCRIPTION_LENGTH = _max_length(LineItem, "description")
 
 
 @dataclass
@@ -312,8 +136,8 @@ def read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]
     codes, seen = [], {}
     for path, obj in reader.objects(value, "accounting_codes"):
         code = AccountingCode(
-            code=reader.text(obj, "code", path, max_length=_max_length(AccountingCode, "code")),
-            name=reader.text(obj, "name", path, max_length=_max_length(AccountingCode, "name")),
+            code=reader.text(obj, "code", path, max_length=CODE_LENGTH),
+            name=reader.text(obj, "name", path, max_length=CODE_NAME_LENGTH),
             type=reader.choice(obj, "type", path, CODE_TYPES),
             active=reader.flag(obj, "active", path, default=True),
         )
@@ -326,7 +150,7 @@ def read_reason_codes(reader: Reader, value: object) -> list[ReasonCode]:
     reasons, seen = [], {}
     for path, obj in reader.objects(value, "reason_codes"):
         reason = ReasonCode(
-            name=reader.text(obj, "name", path, max_length=_max_length(ReasonCode, "name")),
+            name=reader.text(obj, "name", path, max_length=REASON_LENGTH),
             active=reader.flag(obj, "active", path, default=True),
         )
         if reader.unique(seen, reason.name, f"{path}.name"):
@@ -356,7 +180,7 @@ def _read_document(reader: Reader, path: str, obj: dict) -> Document:
 
 
 def _read_number(reader: Reader, obj: dict, path: str) -> str | None:
-    number = reader.text(obj, "number", path, max_length=_max_length(BillingDocument, "number"))
+    number = reader.text(obj, "number", path, max_length=NUMBER_LENGTH)
     if number is not None and not re.fullmatch(DOCUMENT_NUMBER_PATTERN, number):
         # A slash, a `..` or a space would give the document a page no link can reach.
         reader.problem(
@@ -374,8 +198,8 @@ def _read_account(reader: Reader, obj: dict, path: str) -> tuple[str | None, str
         reader.problem(path, "must be an object with the account's number and name")
         return None, None
     return (
-        reader.text(account, "number", path, max_length=_max_length(Account, "number")),
-        reader.text(account, "name", path, max_length=_max_length(Account, "name")),
+        reader.text(account, "number", path, max_length=ACCOUNT_NUMBER_LENGTH),
+        reader.text(account, "name", path, max_length=ACCOUNT_NAME_LENGTH),
     )
 
 
@@ -418,9 +242,7 @@ def _read_line(reader: Reader, path: str, obj: dict, position: int, currency: st
         ref=reader.text(obj, "ref", path),
         kind=kind,
         parent=reader.text(obj, "parent", path, required=kind not in (None, Kind.CHARGE)),
-        description=reader.text(
-            obj, "description", path, max_length=_max_length(LineItem, "description")
-        ),
+        description=reader.text(obj, "description", path, max_length=DESCRIPTION_LENGTH),
     )
     if kind == Kind.CHARGE:
         if line.parent is not None:
@@ -464,7 +286,7 @@ def _read_amounts(reader: Reader, obj: dict, line: Line, currency: str | None) -
 
 
 def _read_codes(reader: Reader, obj: dict, line: Line) -> None:
-    max_length = _max_length(AccountingCode, "code")
+    max_length = CODE_LENGTH
     names = [(CODE_FIELD[line.kind], True)]
     if line.kind == Kind.CHARGE:
         names.append(("revenue_code", False))

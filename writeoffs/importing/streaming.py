@@ -6,12 +6,8 @@ from collections.abc import Callable, Iterator
 from queue import Empty, Queue
 
 from billing.models import AccountingCode
-from writeoffs.importing.reading import (
-    Reader,
-    document_batches,
-    read_accounting_codes,
-    read_reason_codes,
-)
+from writeoffs.importing.fields import Reader
+from writeoffs.importing.reading import document_batches, read_accounting_codes, read_reason_codes
 from writeoffs.importing.writing import ImportReport, Writer
 
 #: Documents read, checked against the database and written together; memory holds a few

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
-from writeoffs.importing.reading import CODE_FIELD, Document, Kind, Reader
+from writeoffs.importing.fields import Reader
+from writeoffs.importing.reading import CODE_FIELD, Document, Kind
 from writeoffs.models import ReasonCode
 
 # SQLite limits the parameters of one query, so long lists are looked up in chunks (`bulk_create`
