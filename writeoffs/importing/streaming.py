@@ -1,6 +1,7 @@
 """The order of an import: the file's top-level members as they come, documents in batches."""
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from queue import Empty, Queue
@@ -13,6 +14,8 @@ from writeoffs.importing.writing import ImportReport, Writer
 #: Documents read, checked against the database and written together; memory holds a few
 #: batches: the one being written, the next being read and one read between them.
 BATCH_SIZE = 1000
+#: Seconds the reading thread may hold the interpreter before the import's thread gets it.
+SWITCH_INTERVAL = 0.0005
 
 #: Gives the file's top-level members, `(key, value)` in file order, each time it is called;
 #: `(None, value)` for a file that is not a JSON object.
@@ -70,6 +73,10 @@ def _read_ahead[T](items: Iterator[T]) -> Iterator[T]:
         queue.put((False, error))
 
     thread = threading.Thread(target=make, name="import-read-ahead", daemon=True)
+    # Each time this thread waits for the database, the reading thread takes the interpreter
+    # and keeps it for up to the switch interval (5 ms): shorten that while both run.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     thread.start()
     try:
         while True:
@@ -80,6 +87,7 @@ def _read_ahead[T](items: Iterator[T]) -> Iterator[T]:
                 return
             yield item
     finally:
+        sys.setswitchinterval(switch_interval)
         stop.set()
         while thread.is_alive():  # let it past a full queue to see `stop`
             with contextlib.suppress(Empty):

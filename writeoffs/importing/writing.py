@@ -10,10 +10,6 @@ from writeoffs.importing.fields import Reader
 from writeoffs.importing.reading import CODE_FIELD, Document, Kind
 from writeoffs.models import ReasonCode
 
-# SQLite limits the parameters of one query, so long lists are looked up in chunks (`bulk_create`
-# splits its inserts by itself).
-_CHUNK = 500
-
 #: Lines are inserted a level at a time, parents first: the database checks each new line's
 #: parent when it is inserted.
 LEVELS = [(Kind.CHARGE,), (Kind.TAX, Kind.DISCOUNT), (Kind.DISCOUNT_TAX,)]
@@ -50,9 +46,11 @@ class ImportReport:
 def _rows(model: type[models.Model], name: str, values: Iterable[str | None]) -> dict:
     """The rows of `model` whose field `name` is one of `values`, by that field."""
     values = sorted({value for value in values if value is not None})
+    # SQLite limits the parameters of one query; PostgreSQL does not (None).
+    chunk = connection.features.max_query_params or len(values) or 1
     rows = {}
-    for start in range(0, len(values), _CHUNK):
-        lookup = {f"{name}__in": values[start : start + _CHUNK]}
+    for start in range(0, len(values), chunk):
+        lookup = {f"{name}__in": values[start : start + chunk]}
         rows.update((getattr(row, name), row) for row in model.objects.filter(**lookup))
     return rows
 
