@@ -1,12 +1,17 @@
 """Reading what people and programs send: ISO dates, text fit to store, and JSON whose numbers
 stay exact. The dialog, the API and the import all read through here, so each format is
 defined once and no input, however odd, reaches the database as something it cannot store.
+`json_members` reads a large file (the import's) a piece at a time, with the same results.
 """
 
+import codecs
 import datetime
+import itertools
 import json
 import re
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import BinaryIO, NoReturn
 
 # `date.fromisoformat` alone also reads `20261101` and `2026-W44-1`; the contract is YYYY-MM-DD.
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -35,6 +40,8 @@ def text_problem(value: str) -> str | None:
     """
     if "\x00" in value:
         return "Text cannot contain the NUL character."
+    if value.isascii():  # most text is, and ASCII holds no surrogate: no need to encode it
+        return None
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -72,18 +79,41 @@ class _Repeated(dict):
 
 
 def _object(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        return _Repeated(pairs, _first_repeated(key for key, _ in pairs))
+    return obj
+
+
+def _first_repeated(keys: Iterator[str]) -> str | None:
     seen = set()
-    for key, _ in pairs:
+    for key in keys:
         if key in seen:
-            return _Repeated(pairs, key)
+            return key
         seen.add(key)
-    return dict(pairs)
+    return None
 
 
 def _number(text: str) -> Decimal | RefusedNumber:
     if len(text) > MAX_NUMBER_LENGTH or "e" in text or "E" in text:
         return RefusedNumber(text)
     return Decimal(text)
+
+
+_HOOKS = {
+    "parse_float": _number,
+    "parse_int": _number,
+    "parse_constant": RefusedNumber,
+    "object_pairs_hook": _object,
+}
+_DECODER = json.JSONDecoder(**_HOOKS)
+
+
+def _invalid(message: str, line: int, column: int) -> JsonRefused:
+    return JsonRefused(f"not valid JSON at line {line}, column {column}: {message}.")
+
+
+_TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep."
 
 
 def parse_json(raw: bytes) -> object:
@@ -96,19 +126,11 @@ def parse_json(raw: bytes) -> object:
     except UnicodeDecodeError as error:
         raise JsonRefused(f"byte {error.start} is not UTF-8 ({error.reason}).") from None
     try:
-        value = json.loads(
-            text,
-            parse_float=_number,
-            parse_int=_number,
-            parse_constant=RefusedNumber,
-            object_pairs_hook=_object,
-        )
+        value = json.loads(text, **_HOOKS)
     except json.JSONDecodeError as error:
-        raise JsonRefused(
-            f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
-        ) from None
+        raise _invalid(error.msg, error.lineno, error.colno) from None
     except RecursionError:
-        raise JsonRefused(f"nested more than {MAX_JSON_DEPTH} levels deep.") from None
+        raise JsonRefused(_TOO_DEEP) from None
     _check_structure(value)
     return value
 
@@ -124,21 +146,198 @@ def json_path(location) -> str | None:
     return path or None
 
 
-def _check_structure(value: object) -> None:
-    # Iterative, so that checking the depth cannot itself run out of stack.
-    stack: list[tuple[object, tuple]] = [(value, ())]
+def _check_structure(value: object, location: tuple = ()) -> None:
+    """Refuse a repeated key or nesting deeper than `MAX_JSON_DEPTH` in `value`, found at
+    `location`. Iterative, so that checking the depth cannot itself run out of stack."""
+    stack: list[tuple[object, tuple]] = (
+        [(value, location)] if isinstance(value, dict | list) else []
+    )
     while stack:
         node, location = stack.pop()
-        if len(location) > MAX_JSON_DEPTH:
-            raise JsonRefused(
-                f"nested more than {MAX_JSON_DEPTH} levels deep.", json_path(location)
-            )
         if isinstance(node, _Repeated):
             raise JsonRefused(
                 "this key appears more than once in its object; send it once.",
                 json_path((*location, node.repeated)),
             )
-        if isinstance(node, dict):
-            stack.extend((child, (*location, key)) for key, child in node.items())
-        elif isinstance(node, list):
-            stack.extend((child, (*location, index)) for index, child in enumerate(node))
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in children:
+            if len(location) == MAX_JSON_DEPTH:
+                raise JsonRefused(_TOO_DEEP, json_path((*location, key)))
+            # Only containers are walked: a large file holds millions of scalars.
+            if isinstance(child, dict | list):
+                stack.append((child, (*location, key)))
+
+
+class JsonArray:
+    """The items of an array that `json_members` found at the top level of a file, parsed one at
+    a time as they are iterated; each is checked as `parse_json` checks a whole file."""
+
+    def __init__(self, items: Iterator[object]):
+        self._items = items
+
+    def __iter__(self) -> Iterator[object]:
+        return self._items
+
+    def drain(self) -> None:
+        """Read (and so check) the items the consumer left."""
+        for _ in self._items:
+            pass
+
+
+def json_members(file: BinaryIO) -> Iterator[tuple[str | None, object]]:
+    """The members of the JSON object in `file` as `(key, value)`, in file order, read a piece
+    at a time: the memory needed is that of the largest member, except that an array member is
+    a `JsonArray` whose items are read as it is iterated (and must be, before the next member).
+    A top-level value that is not an object is given as the single pair `(None, value)`.
+
+    Values are what `parse_json` makes of them, and `JsonRefused` says what it would say, with
+    one difference: a file with several faults reports the first it reaches."""
+    return _Stream(file).members()
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# How near the end of the text read so far a JSON error may be caused by the text not read yet.
+_LOOKAHEAD = 16
+
+
+class _Stream:
+    """The text of a UTF-8 file read a chunk at a time, the parts of it not needed any more
+    dropped; positions are kept for error messages, as `json` gives them."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, file: BinaryIO):
+        self.file = file
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text, self.pos, self.eof = "", 0, False
+        self.bytes_read = 0
+        self.dropped = 0  # characters dropped before `text`
+        self.dropped_lines = 0  # line breaks among them
+        self.last_break = -1  # the position of the last of them
+
+    def members(self) -> Iterator[tuple[str | None, object]]:
+        if self.peek() == "\ufeff" and self.dropped + self.pos == 0:
+            self.fail("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+        if self.peek() != "{":
+            value = self.value(())
+            yield None, value
+            if isinstance(value, JsonArray):
+                value.drain()
+        else:
+            yield from self.object_members()
+        if self.peek():
+            self.fail("Extra data")
+
+    def object_members(self) -> Iterator[tuple[str, object]]:
+        self.pos += 1
+        keys: set[str] = set()
+        char = self.peek()
+        while char != "}":
+            if char != '"':
+                self.fail("Expecting property name enclosed in double quotes")
+            key = self.key()
+            if key in keys:
+                raise JsonRefused(
+                    "this key appears more than once in its object; send it once.", key
+                )
+            keys.add(key)
+            if self.peek() != ":":
+                self.fail("Expecting ':' delimiter")
+            self.pos += 1
+            self.peek()
+            value = self.value((key,))
+            yield key, value
+            if isinstance(value, JsonArray):
+                value.drain()
+            char = self.peek()
+            if char == ",":
+                self.pos += 1
+                char = self.peek()
+                if char != '"':
+                    self.fail("Expecting property name enclosed in double quotes")
+            elif char != "}":
+                self.fail("Expecting ',' delimiter")
+        self.pos += 1
+
+    def value(self, location: tuple) -> object:
+        """The value at `pos`: an array lazily, anything else parsed whole."""
+        if self.text.startswith("[", self.pos):
+            return JsonArray(self.items(location))
+        return self.parse(lambda: _DECODER.raw_decode(self.text, self.pos), location)
+
+    def items(self, location: tuple) -> Iterator[object]:
+        self.pos += 1
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        for index in itertools.count():
+            yield self.parse(lambda: _DECODER.raw_decode(self.text, self.pos), (*location, index))
+            char = self.peek()
+            if char == "]":
+                self.pos += 1
+                return
+            if char != ",":
+                self.fail("Expecting ',' delimiter")
+            self.pos += 1
+            self.peek()
+
+    def key(self) -> str:
+        return self.parse(lambda: json.decoder.scanstring(self.text, self.pos + 1), None)
+
+    def parse(self, scan: Callable[[], tuple], location: tuple | None):
+        """What `scan` reads at `pos`, once enough of the file has been read to be sure of it."""
+        while True:
+            try:
+                value, end = scan()
+            except json.JSONDecodeError as error:
+                if self.eof or (
+                    error.pos < len(self.text) - _LOOKAHEAD
+                    and not error.msg.startswith("Unterminated string")
+                ):
+                    self.fail(error.msg, error.pos)
+                self.read()
+            except RecursionError:
+                raise JsonRefused(_TOO_DEEP) from None
+            else:
+                # A number at the end of the text may go on in the next chunk (`-2.` `5`).
+                if end < len(self.text) - _LOOKAHEAD or self.eof:
+                    break
+                self.read()
+        self.pos = end
+        if location is not None:
+            _check_structure(value, location)
+        return value
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end of the file)."""
+        while True:
+            self.pos = _WHITESPACE.match(self.text, self.pos).end()
+            if self.pos < len(self.text) or self.eof:
+                return self.text[self.pos : self.pos + 1]
+            self.read()
+
+    def read(self) -> None:
+        """Read the next chunk (at least as much again as is held, so a long value is read in
+        few steps), dropping the text before `pos`."""
+        if breaks := self.text.count("\n", 0, self.pos):
+            self.dropped_lines += breaks
+            self.last_break = self.dropped + self.text.rindex("\n", 0, self.pos)
+        self.dropped += self.pos
+        self.text, self.pos = self.text[self.pos :], 0
+        data = self.file.read(max(self.CHUNK, len(self.text)))
+        pending = len(self.decoder.getstate()[0])
+        try:
+            self.text += self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as error:
+            start = self.bytes_read - pending + error.start
+            raise JsonRefused(f"byte {start} is not UTF-8 ({error.reason}).") from None
+        self.bytes_read += len(data)
+        self.eof = not data
+
+    def fail(self, message: str, pos: int | None = None) -> NoReturn:
+        """Refuse the file as `json` would, at `pos` of the text held (default: `pos`)."""
+        pos = self.pos if pos is None else pos
+        line = self.dropped_lines + self.text.count("\n", 0, pos) + 1
+        line_start = self.text.rfind("\n", 0, pos)
+        column = pos - line_start if line_start >= 0 else self.dropped + pos - self.last_break
+        raise _invalid(message, line, column)

@@ -2,18 +2,32 @@
 
 import copy
 import datetime
+import gc
 import io
 import json
 import sys
+import tempfile
+import threading
+import weakref
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
 from billing.parsing import RefusedNumber
 from tests.factories import AccountFactory, AccountingCodeFactory, InvoiceFactory
-from writeoffs.importing import ImportRefused, documents_import, import_json_parse
+from writeoffs.importing import (
+    ImportRefused,
+    documents_import,
+    file_import,
+    import_json_parse,
+    streaming,
+)
+from writeoffs.importing.fields import MAX_PROBLEMS
+from writeoffs.importing.writing import Writer
 from writeoffs.models import ReasonCode
 
 pytestmark = pytest.mark.django_db
@@ -102,12 +116,43 @@ def row_counts() -> dict[str, int]:
     return {table.__name__: table.objects.count() for table in TABLES}
 
 
+def as_file(data: object, path: Path) -> Path:
+    """`data` written to `path` as a C7 file, its `Decimal`s and `RefusedNumber`s as the JSON
+    numbers they stand for."""
+    numbers = []
+
+    def number(value: object) -> str:
+        if not isinstance(value, Decimal | RefusedNumber):
+            raise TypeError(value)
+        numbers.append(value.text if isinstance(value, RefusedNumber) else str(value))
+        return f"<number {len(numbers) - 1}>"
+
+    text = json.dumps(data, default=number)
+    for index, written in enumerate(numbers):
+        text = text.replace(f'"<number {index}>"', written)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["in memory", "from a file"])
+def import_data(request, tmp_path):
+    """Imports C7 data as `seed_demo` does (in memory) or as `import_invoices` does (a file,
+    read a piece at a time)."""
+    if request.param == "in memory":
+        return lambda data: documents_import(data=data)
+    return lambda data: file_import(path=as_file(data, tmp_path / "invoices.json"))
+
+
 def refusal(data) -> list[str]:
-    """The problems the import reports for `data`; asserts that it wrote nothing."""
+    """The problems the import reports for `data`, the same in memory and from a file; asserts
+    that it wrote nothing."""
     before = row_counts()
     with pytest.raises(ImportRefused) as refused:
         documents_import(data=data)
+    with tempfile.TemporaryDirectory() as folder, pytest.raises(ImportRefused) as streamed:
+        file_import(path=as_file(data, Path(folder) / "invoices.json"))
     assert row_counts() == before
+    assert streamed.value.problems == refused.value.problems
     return refused.value.problems
 
 
@@ -120,8 +165,8 @@ def parse_refusal(raw: bytes) -> list[str]:
 # What an import creates
 
 
-def test_spec_example_imports_exactly():
-    documents_import(data=example())
+def test_spec_example_imports_exactly(import_data):
+    import_data(example())
 
     codes = {
         code.code: (code.name, code.type, code.active) for code in AccountingCode.objects.all()
@@ -174,8 +219,8 @@ def test_spec_example_imports_exactly():
     ]
 
 
-def test_import_reports_what_it_created():
-    report = documents_import(data=example())
+def test_import_reports_what_it_created(import_data):
+    report = import_data(example())
 
     assert report.accounting_codes == ["4000", "2500", "2200", "6100"]
     assert report.reason_codes == ["Customer Bankruptcy"]
@@ -191,12 +236,12 @@ def test_import_reports_what_it_created():
     ]
 
 
-def test_balances_of_a_partly_paid_invoice_are_imported():
+def test_balances_of_a_partly_paid_invoice_are_imported(import_data):
     data = example()
     for line, balance in zip(example_lines(data), ["40.00", "8.25", "-4.00", "0"], strict=True):
         line["balance"] = balance
 
-    documents_import(data=data)
+    import_data(data)
 
     invoice = BillingDocument.objects.get()
     assert list(invoice.lines.values_list("balance", flat=True)) == [
@@ -208,12 +253,12 @@ def test_balances_of_a_partly_paid_invoice_are_imported():
     assert (invoice.amount, invoice.balance) == (Decimal("97.42"), Decimal("44.25"))
 
 
-def test_amounts_with_more_zeros_than_the_currency_has_are_kept_exactly():
+def test_amounts_with_more_zeros_than_the_currency_has_are_kept_exactly(import_data):
     data = example()
     example_lines(data)[0]["amount"] = "100.000"
     example_lines(data)[1]["amount"] = "8.250"
 
-    documents_import(data=data)
+    import_data(data)
 
     assert list(LineItem.objects.values_list("amount", flat=True)[:2]) == [
         Decimal("100.00"),
@@ -221,56 +266,56 @@ def test_amounts_with_more_zeros_than_the_currency_has_are_kept_exactly():
     ]
 
 
-def test_yen_invoice_imports_whole_amounts():
+def test_yen_invoice_imports_whole_amounts(import_data):
     data = example()
     data["documents"][0]["currency"] = "JPY"
     for line, amount in zip(example_lines(data), ["12000", "990", "-1200", "-99"], strict=True):
         line["amount"] = amount
 
-    documents_import(data=data)
+    import_data(data)
 
     assert BillingDocument.objects.get().amount == Decimal("11691")
 
 
-def test_parent_may_follow_its_child_in_the_file():
+def test_parent_may_follow_its_child_in_the_file(import_data):
     data = example()
     data["documents"][0]["lines"].reverse()
 
-    documents_import(data=data)
+    import_data(data)
 
     tax = LineItem.objects.get(kind="tax")
     assert (tax.position, tax.parent.description) == (2, "Gold Plan")
 
 
-def test_accounting_codes_may_be_in_the_database_only():
+def test_accounting_codes_may_be_in_the_database_only(import_data):
     for code in EXAMPLE["accounting_codes"]:
         AccountingCodeFactory(code=code["code"])
     data = example()
     del data["accounting_codes"]
 
-    report = documents_import(data=data)
+    report = import_data(data)
 
     assert report.documents == ["INV00000101"]
     assert report.accounting_codes == []
 
 
-def test_codes_that_exist_already_are_reported_and_left_unchanged():
+def test_codes_that_exist_already_are_reported_and_left_unchanged(import_data):
     AccountingCodeFactory(code="2500", name="Unearned Revenue")
 
-    report = documents_import(data=example())
+    report = import_data(example())
 
     assert AccountingCode.objects.get(code="2500").name == "Unearned Revenue"
     assert "Accounting code 2500 exists already; left unchanged." in report.skipped
     assert report.accounting_codes == ["4000", "2200", "6100"]
 
 
-def test_reimport_reports_the_existing_number_and_changes_nothing_of_it():
-    documents_import(data=example())
+def test_reimport_reports_the_existing_number_and_changes_nothing_of_it(import_data):
+    import_data(example())
     data = example()
     example_lines(data)[1]["balance"] = "0.00"
     data["documents"].append({**copy.deepcopy(data["documents"][0]), "number": "INV00000102"})
 
-    report = documents_import(data=data)
+    report = import_data(data)
 
     assert report.documents == ["INV00000102"]
     assert "INV00000101 exists already; left unchanged." in report.skipped
@@ -279,63 +324,63 @@ def test_reimport_reports_the_existing_number_and_changes_nothing_of_it():
     assert Account.objects.count() == 1
 
 
-def test_reimport_of_the_same_file_changes_nothing():
-    documents_import(data=example())
+def test_reimport_of_the_same_file_changes_nothing(import_data):
+    import_data(example())
     before = row_counts()
 
-    report = documents_import(data=example())
+    report = import_data(example())
 
     assert row_counts() == before
     assert report.documents == []
     assert len(report.skipped) == 6
 
 
-def test_existing_account_is_reused_by_number():
+def test_existing_account_is_reused_by_number(import_data):
     account = AccountFactory(number="A00000001", name="Acme Corp")
 
-    documents_import(data=example())
+    import_data(example())
 
     assert BillingDocument.objects.get().account == account
 
 
-def test_fields_beyond_the_format_are_ignored():
+def test_fields_beyond_the_format_are_ignored(import_data):
     data = example()
     data["exported_by"] = "Zuora"
     data["documents"][0]["po_number"] = "PO-1"
     example_lines(data)[1]["service_start"] = "2026-10-01"
     example_lines(data)[2]["revenue_code"] = "4000"
 
-    documents_import(data=data)
+    import_data(data)
 
     assert LineItem.objects.get(kind="tax").service_start is None
     assert LineItem.objects.get(kind="discount").revenue_code is None
 
 
-def test_debit_memo_imports():
+def test_debit_memo_imports(import_data):
     data = example()
     data["documents"][0].update(type="debit_memo", number="DM00000001")
 
-    documents_import(data=data)
+    import_data(data)
 
     assert BillingDocument.objects.get().type == BillingDocument.Type.DEBIT_MEMO
 
 
-def test_codes_may_be_imported_inactive():
+def test_codes_may_be_imported_inactive(import_data):
     data = example()
     data["accounting_codes"][3]["active"] = False
     data["reason_codes"][0]["active"] = False
 
-    documents_import(data=data)
+    import_data(data)
 
     assert not AccountingCode.objects.get(code="6100").active
     assert not ReasonCode.objects.get(name="Customer Bankruptcy").active
 
 
-def test_document_of_2000_lines_imports():
+def test_document_of_2000_lines_imports(import_data):
     data = example()
     data["documents"][0]["lines"] = [charge(n) for n in range(2000)]
 
-    assert documents_import(data=data).lines == 2000
+    assert import_data(data).lines == 2000
 
 
 # Reading the file
@@ -705,6 +750,155 @@ def test_existing_document_is_left_unchanged_even_next_to_a_refused_one():
     assert refusal(data) == [f"{LINE}[0].amount: More decimals than USD allows (2)."]
 
 
+# Large files: read as they come, written in batches, all or nothing
+
+
+def codes_last(data: dict) -> dict:
+    """`data` with its documents first and its codes after them."""
+    return {"documents": data.pop("documents"), **data}
+
+
+def invoices(count: int) -> dict:
+    """The C7 example with `count` copies of its invoice, numbered from INV00000001."""
+    data = example()
+    invoice = data["documents"][0]
+    data["documents"] = [
+        {**copy.deepcopy(invoice), "number": f"INV{n:08d}"} for n in range(1, count + 1)
+    ]
+    return data
+
+
+def test_accounting_codes_may_come_after_the_documents(import_data):
+    report = import_data(codes_last(example()))
+
+    assert report.documents == ["INV00000101"]
+    assert report.accounting_codes == ["4000", "2500", "2200", "6100"]
+    assert LineItem.objects.get(kind="tax").accounting_code.code == "2200"
+
+
+def test_codes_after_the_documents_are_checked_first_as_ever():
+    data = codes_last(example())
+    data["accounting_codes"][2]["name"] = ""
+    example_lines(data)[1]["tax_code"] = "2299"
+
+    assert refusal(data) == [
+        "accounting_codes[2].name: must be a non-empty string",
+        f"{LINE}[1].tax_code: accounting code 2299 is neither in this file nor in the database",
+    ]
+
+
+@pytest.fixture
+def batches_of_two(monkeypatch):
+    """Batches of two documents, and the documents in the database after each batch."""
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+    counts = []
+    write = Writer.documents
+
+    def documents(self, batch):
+        write(self, batch)
+        counts.append(BillingDocument.objects.count())
+
+    monkeypatch.setattr(Writer, "documents", documents)
+    return counts
+
+
+def test_a_problem_in_the_third_batch_rolls_back_the_two_batches_written_before_it(
+    batches_of_two, tmp_path
+):
+    before = row_counts()
+    data = invoices(6)
+    data["documents"][5]["lines"][0]["amount"] = "1.001"
+
+    with pytest.raises(ImportRefused) as refused:
+        file_import(path=as_file(data, tmp_path / "invoices.json"))
+
+    assert batches_of_two == [2, 4, 4]
+    assert refused.value.problems == [
+        "documents[5].lines[0].amount: More decimals than USD allows (2)."
+    ]
+    assert row_counts() == before
+
+
+def test_a_number_repeated_in_a_later_batch_is_refused(batches_of_two, tmp_path):
+    data = invoices(5)
+    data["documents"][4]["number"] = "INV00000001"
+
+    with pytest.raises(ImportRefused) as refused:
+        file_import(path=as_file(data, tmp_path / "invoices.json"))
+
+    assert refused.value.problems == [
+        'documents[4].number: "INV00000001" appears already at documents[0].number'
+    ]
+    assert not BillingDocument.objects.exists()
+
+
+def test_documents_of_earlier_batches_are_let_go_before_later_ones_are_written(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 10)
+    held, seen = [], []
+    write = Writer.documents
+
+    def documents(self, batch):
+        gc.collect()
+        held.append(sum(document() is not None for document in seen))
+        seen.extend(weakref.ref(document) for document in batch)
+        write(self, batch)
+
+    monkeypatch.setattr(Writer, "documents", documents)
+
+    report = file_import(path=as_file(invoices(50), tmp_path / "invoices.json"))
+
+    assert len(report.documents) == 50
+    assert held == [0, 0, 0, 0, 0]
+
+
+def test_invalid_json_late_in_the_file_rolls_back_the_batches_written_before_it(
+    batches_of_two, tmp_path
+):
+    path = as_file(invoices(6), tmp_path / "invoices.json")
+    raw = path.read_bytes().replace(b'"INV00000006"', b'"INV00000006" "x"')
+    path.write_bytes(raw)
+
+    with pytest.raises(ImportRefused) as refused:
+        file_import(path=path)
+
+    assert batches_of_two == [2, 4]
+    assert refused.value.problems == parse_refusal(raw)
+    assert refused.value.problems[0].startswith("top level: not valid JSON at line 1, column ")
+    assert not BillingDocument.objects.exists()
+
+
+def test_a_failed_write_stops_the_reading_ahead(monkeypatch, tmp_path):
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+
+    def documents(self, batch):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Writer, "documents", documents)
+
+    with pytest.raises(IntegrityError):
+        file_import(path=as_file(invoices(10), tmp_path / "invoices.json"))
+
+    assert "import-read-ahead" not in [thread.name for thread in threading.enumerate()]
+
+
+def test_problems_past_the_first_thousand_are_counted_not_listed(tmp_path):
+    data = example()
+    data["documents"][0]["lines"] = [charge(n, amount="1.001") for n in range(1200)]
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"Nothing was imported: 1200 problems\."):
+        call_command("import_invoices", str(as_file(data, tmp_path / "invoices.json")), stderr=err)
+
+    lines = err.getvalue().splitlines()
+    assert len(lines) == MAX_PROBLEMS + 1 == 1001
+    assert lines[0] == f"{LINE}[0].amount: More decimals than USD allows (2)."
+    assert lines[-2] == f"{LINE}[999].amount: More decimals than USD allows (2)."
+    assert lines[-1] == "... and 200 more, not listed."
+    assert not BillingDocument.objects.exists()
+
+
 # The import_invoices command
 
 
@@ -726,6 +920,17 @@ def test_command_reads_standard_input_for_a_dash(monkeypatch):
 
     call_command("import_invoices", "-", stdout=out)
 
+    assert "Created 1 document with 4 lines: INV00000101" in out.getvalue()
+
+
+def test_command_reads_standard_input_twice_when_the_codes_come_last(monkeypatch):
+    raw = json.dumps(codes_last(example())).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
+    out = io.StringIO()
+
+    call_command("import_invoices", "-", stdout=out)
+
+    assert "Created 4 accounting codes: 4000, 2500, 2200, 6100" in out.getvalue()
     assert "Created 1 document with 4 lines: INV00000101" in out.getvalue()
 
 
@@ -779,14 +984,12 @@ def test_command_refuses_a_missing_file(tmp_path):
 def test_command_explains_a_clash_with_an_import_running_at_the_same_moment(tmp_path, monkeypatch):
     # The clash itself (a unique number committed by another import between this import's
     # checks and its inserts) is stood in for by the error the database raises then.
-    from django.db import IntegrityError
-
     from writeoffs.management.commands import import_invoices
 
-    def clash(*, data):
+    def clash(*, path):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(import_invoices, "documents_import", clash)
+    monkeypatch.setattr(import_invoices, "file_import", clash)
     path = tmp_path / "invoices.json"
     path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
 

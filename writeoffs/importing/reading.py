@@ -2,8 +2,10 @@
 
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import batched
 
 from django.db import models
 
@@ -15,22 +17,17 @@ from billing.models import (
     BillingDocument,
     LineItem,
 )
-from billing.money import (
-    DECIMAL_PLACES,
-    MAX_DIGITS,
-    MoneyError,
-    minor_units,
-    misfit,
-    parse_amount,
-    to_currency,
-)
-from billing.parsing import RefusedNumber, parse_iso_date, text_problem
+from billing.money import MoneyError, minor_units, misfit
+from writeoffs.importing.fields import MAX_AMOUNT, Reader
 from writeoffs.models import ReasonCode
 
-# Every amount and every document total must fit the money columns.
-MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
-
 Kind = LineItem.Kind
+
+# The choices, listed once: `TextChoices.values` builds a new list each time.
+KINDS = Kind.values
+CODE_TYPES = AccountingCode.Type.values
+DOCUMENT_TYPES = BillingDocument.Type.values
+STATUSES = BillingDocument.Status.values
 
 #: The field that names a line's own accounting code (SPEC 1), by kind.
 CODE_FIELD = {
@@ -45,142 +42,14 @@ def _max_length(model: type[models.Model], name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-def _plain_decimal(text: str) -> Decimal | None:
-    """`text` as a decimal, or None for anything else: blank, text, exponents, NaN."""
-    if not text.strip():
-        return None  # parse_amount reads a blank as zero, as a clerk means it; a file does not
-    try:
-        return parse_amount(text)
-    except MoneyError:
-        return None
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """`text` as a problem may quote it: at most `limit` characters, anything unprintable (a
-    NUL, a lone surrogate, a line break) written as its escape, so a report stays one line."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
-    return f"{shown}…" if len(text) > limit else shown
-
-
-def _number_text(value: object) -> str | None:
-    """`value` as written if it is a JSON number, else None. `parse_json` reads `1e2`, `NaN` and
-    numbers longer than money holds as `RefusedNumber`: in an amount they are numbers all the
-    same, and refused as such."""
-    if isinstance(value, RefusedNumber):
-        return value.text
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-class Reader:
-    """Reads values out of the parsed JSON, recording each problem with its JSON path."""
-
-    def __init__(self):
-        self.problems: list[str] = []
-
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
-
-    def objects(self, value: object, path: str) -> list[tuple[str, dict]]:
-        """The objects of the JSON list `value`, each with its path."""
-        if not isinstance(value, list):
-            self.problem(path, "must be a list")
-            return []
-        objects = []
-        for index, item in enumerate(value):
-            if isinstance(item, dict):
-                objects.append((f"{path}[{index}]", item))
-            else:
-                self.problem(f"{path}[{index}]", "must be an object")
-        return objects
-
-    def text(
-        self, obj: dict, key: str, path: str, *, max_length: int = 0, required: bool = True
-    ) -> str | None:
-        value, path = obj.get(key), f"{path}.{key}"
-        if value is None:
-            if required:
-                self.problem(path, "is missing")
-        elif not isinstance(value, str) or not value.strip():
-            self.problem(path, "must be a non-empty string")
-        elif problem := text_problem(value):
-            self.problem(path, problem)
-        elif max_length and len(value) > max_length:
-            self.problem(path, f"has {len(value)} characters; at most {max_length} are allowed")
-        else:
-            return value
-        return None
-
-    def choice(self, obj: dict, key: str, path: str, choices: list[str]) -> str | None:
-        value = obj.get(key)
-        if isinstance(value, str) and value in choices:
-            return value
-        choices = ", ".join(choices)
-        if value is None:
-            self.problem(f"{path}.{key}", f"is missing (one of {choices})")
-        elif isinstance(value, str):
-            self.problem(f"{path}.{key}", f'"{_shown(value)}" is not one of {choices}')
-        else:
-            self.problem(f"{path}.{key}", f"must be one of {choices}")
-        return None
-
-    def flag(self, obj: dict, key: str, path: str, *, default: bool) -> bool:
-        value = obj.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(f"{path}.{key}", "must be true or false")
-            return default
-        return value
-
-    def date(
-        self, obj: dict, key: str, path: str, *, required: bool = True
-    ) -> datetime.date | None:
-        value, path = obj.get(key), f"{path}.{key}"
-        if value is None:
-            if required:
-                self.problem(path, "is missing")
-            return None
-        if not isinstance(value, str):
-            self.problem(path, "must be a date written YYYY-MM-DD")
-            return None
-        try:
-            return parse_iso_date(value)
-        except ValueError as error:
-            self.problem(path, str(error))
-            return None
-
-    def amount(self, obj: dict, key: str, path: str, currency: str | None) -> Decimal | None:
-        """An exact amount in `currency` (when that is known) from a decimal string."""
-        value, path = obj.get(key), f"{path}.{key}"
-        if (number := _number_text(value)) is not None:
-            self.problem(
-                path, f'write the amount as a string ("{_shown(number)}"), not a JSON number'
-            )
-            return None
-        if not isinstance(value, str):
-            self.problem(path, "is missing" if value is None else "must be a decimal string")
-            return None
-        amount = _plain_decimal(value)
-        if amount is None or abs(amount) >= MAX_AMOUNT:
-            self.problem(
-                path, f'must be a plain decimal string such as "12.50", not "{_shown(value)}"'
-            )
-            return None
-        try:
-            return to_currency(amount, currency) if currency else amount
-        except MoneyError as error:
-            self.problem(path, str(error))
-            return None
-
-    def unique(self, seen: dict[str, str], value: str | None, path: str) -> bool:
-        """Whether `value` is new to `seen` (value -> path); a repeat is a problem."""
-        if value is None:
-            return False
-        if value in seen:
-            self.problem(path, f'"{value}" appears already at {seen[value]}')
-            return False
-        seen[value] = path
-        return True
+# The lengths the columns allow, looked up once.
+CODE_LENGTH = _max_length(AccountingCode, "code")
+CODE_NAME_LENGTH = _max_length(AccountingCode, "name")
+REASON_LENGTH = _max_length(ReasonCode, "name")
+NUMBER_LENGTH = _max_length(BillingDocument, "number")
+ACCOUNT_NUMBER_LENGTH = _max_length(Account, "number")
+ACCOUNT_NAME_LENGTH = _max_length(Account, "name")
+DESCRIPTION_LENGTH = _max_length(LineItem, "description")
 
 
 @dataclass
@@ -221,37 +90,55 @@ class Document:
         return sum((line.balance for line in self.lines), Decimal(0))
 
 
-@dataclass
-class Plan:
-    accounting_codes: list[AccountingCode]
-    reason_codes: list[ReasonCode]
-    documents: list[Document]
+def document_batches(
+    value: object, size: int
+) -> Iterator[tuple[tuple[Document, ...], tuple[list[str], int]]]:
+    """The documents of the file's `documents`, read and checked (all that needs only the file)
+    `size` at a time; each batch with the problems found reading it, as `Reader.take` gives
+    them. A last batch may have problems only."""
+    reader = Reader()
+    checks = FileChecks(reader)
+    documents = (
+        _read_document(reader, path, obj) for path, obj in reader.objects(value, "documents")
+    )
+    for batch in batched(documents, size):
+        for document in batch:
+            checks.check(document)
+        yield batch, reader.take()
+    if reader.problems:
+        yield (), reader.take()
 
 
-def read_file(reader: Reader, data: object) -> Plan:
-    if not isinstance(data, dict) or "documents" not in data:
-        reader.problem("top level", "must be a JSON object with a documents list (C7)")
-        return Plan([], [], [])
-    accounting_codes = _read_accounting_codes(reader, data.get("accounting_codes", []))
-    reason_codes = _read_reason_codes(reader, data.get("reason_codes", []))
-    documents = [
-        _read_document(reader, path, obj)
-        for path, obj in reader.objects(data["documents"], "documents")
-    ]
-    numbers, accounts = {}, {}
-    for document in documents:
-        reader.unique(numbers, document.number, f"{document.path}.number")
-        _check_account_name(reader, accounts, document)
-    return Plan(accounting_codes, reason_codes, documents)
+class FileChecks:
+    """The checks that span documents of the file: a document number appears once, and an
+    account number has one name throughout."""
+
+    def __init__(self, reader: Reader):
+        self.reader = reader
+        self.numbers: dict[str, str] = {}  # number -> the path of the first
+        self.account_names: dict[str, tuple[str, str]] = {}  # number -> (name, path)
+
+    def check(self, document: Document) -> None:
+        self.reader.unique(self.numbers, document.number, f"{document.path}.number")
+        number, name = document.account_number, document.account_name
+        if number is not None and name is not None:
+            first_name, first_path = self.account_names.setdefault(
+                number, (name, f"{document.path}.account.name")
+            )
+            if name != first_name:
+                self.reader.problem(
+                    f"{document.path}.account.name",
+                    f'account {number} is named "{first_name}" at {first_path}',
+                )
 
 
-def _read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]:
+def read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode]:
     codes, seen = [], {}
     for path, obj in reader.objects(value, "accounting_codes"):
         code = AccountingCode(
-            code=reader.text(obj, "code", path, max_length=_max_length(AccountingCode, "code")),
-            name=reader.text(obj, "name", path, max_length=_max_length(AccountingCode, "name")),
-            type=reader.choice(obj, "type", path, AccountingCode.Type.values),
+            code=reader.text(obj, "code", path, max_length=CODE_LENGTH),
+            name=reader.text(obj, "name", path, max_length=CODE_NAME_LENGTH),
+            type=reader.choice(obj, "type", path, CODE_TYPES),
             active=reader.flag(obj, "active", path, default=True),
         )
         if reader.unique(seen, code.code, f"{path}.code"):
@@ -259,11 +146,11 @@ def _read_accounting_codes(reader: Reader, value: object) -> list[AccountingCode
     return codes
 
 
-def _read_reason_codes(reader: Reader, value: object) -> list[ReasonCode]:
+def read_reason_codes(reader: Reader, value: object) -> list[ReasonCode]:
     reasons, seen = [], {}
     for path, obj in reader.objects(value, "reason_codes"):
         reason = ReasonCode(
-            name=reader.text(obj, "name", path, max_length=_max_length(ReasonCode, "name")),
+            name=reader.text(obj, "name", path, max_length=REASON_LENGTH),
             active=reader.flag(obj, "active", path, default=True),
         )
         if reader.unique(seen, reason.name, f"{path}.name"):
@@ -275,14 +162,14 @@ def _read_document(reader: Reader, path: str, obj: dict) -> Document:
     account_number, account_name = _read_account(reader, obj, path)
     document = Document(
         path=path,
-        type=reader.choice(obj, "type", path, BillingDocument.Type.values),
+        type=reader.choice(obj, "type", path, DOCUMENT_TYPES),
         number=_read_number(reader, obj, path),
         account_number=account_number,
         account_name=account_name,
         currency=_read_currency(reader, obj, path),
         date=reader.date(obj, "date", path),
         due_date=reader.date(obj, "due_date", path),
-        status=reader.choice(obj, "status", path, BillingDocument.Status.values),
+        status=reader.choice(obj, "status", path, STATUSES),
         lines=[],
     )
     if document.date and document.due_date and document.due_date < document.date:
@@ -293,7 +180,7 @@ def _read_document(reader: Reader, path: str, obj: dict) -> Document:
 
 
 def _read_number(reader: Reader, obj: dict, path: str) -> str | None:
-    number = reader.text(obj, "number", path, max_length=_max_length(BillingDocument, "number"))
+    number = reader.text(obj, "number", path, max_length=NUMBER_LENGTH)
     if number is not None and not re.fullmatch(DOCUMENT_NUMBER_PATTERN, number):
         # A slash, a `..` or a space would give the document a page no link can reach.
         reader.problem(
@@ -311,8 +198,8 @@ def _read_account(reader: Reader, obj: dict, path: str) -> tuple[str | None, str
         reader.problem(path, "must be an object with the account's number and name")
         return None, None
     return (
-        reader.text(account, "number", path, max_length=_max_length(Account, "number")),
-        reader.text(account, "name", path, max_length=_max_length(Account, "name")),
+        reader.text(account, "number", path, max_length=ACCOUNT_NUMBER_LENGTH),
+        reader.text(account, "name", path, max_length=ACCOUNT_NAME_LENGTH),
     )
 
 
@@ -348,16 +235,14 @@ def _read_lines(reader: Reader, value: object, path: str, currency: str | None) 
 
 
 def _read_line(reader: Reader, path: str, obj: dict, position: int, currency: str | None) -> Line:
-    kind = reader.choice(obj, "kind", path, Kind.values)
+    kind = reader.choice(obj, "kind", path, KINDS)
     line = Line(
         path=path,
         position=position,
         ref=reader.text(obj, "ref", path),
         kind=kind,
         parent=reader.text(obj, "parent", path, required=kind not in (None, Kind.CHARGE)),
-        description=reader.text(
-            obj, "description", path, max_length=_max_length(LineItem, "description")
-        ),
+        description=reader.text(obj, "description", path, max_length=DESCRIPTION_LENGTH),
     )
     if kind == Kind.CHARGE:
         if line.parent is not None:
@@ -401,7 +286,7 @@ def _read_amounts(reader: Reader, obj: dict, line: Line, currency: str | None) -
 
 
 def _read_codes(reader: Reader, obj: dict, line: Line) -> None:
-    max_length = _max_length(AccountingCode, "code")
+    max_length = CODE_LENGTH
     names = [(CODE_FIELD[line.kind], True)]
     if line.kind == Kind.CHARGE:
         names.append(("revenue_code", False))
@@ -452,19 +337,4 @@ def _check_totals(reader: Reader, document: Document) -> None:
             document.path,
             "the line balances add up to zero but some lines are still open; a settled "
             "document's lines must all have a zero balance",
-        )
-
-
-def _check_account_name(
-    reader: Reader, names: dict[str, tuple[str, str]], document: Document
-) -> None:
-    """An account number has one name throughout the file: `names` is number -> (name, path)."""
-    number, name = document.account_number, document.account_name
-    if number is None or name is None:
-        return
-    first_name, first_path = names.setdefault(number, (name, f"{document.path}.account.name"))
-    if name != first_name:
-        reader.problem(
-            f"{document.path}.account.name",
-            f'account {number} is named "{first_name}" at {first_path}',
         )

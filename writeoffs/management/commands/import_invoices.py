@@ -1,11 +1,13 @@
 """`python manage.py import_invoices FILE`: import a C7 JSON file, all or nothing (SPEC C3)."""
 
+import shutil
 import sys
+import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
-from writeoffs.importing import ImportRefused, documents_import, import_json_parse
+from writeoffs.importing import ImportRefused, ImportReport, file_import
 
 
 class Command(BaseCommand):
@@ -19,11 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, **options):
         try:
-            report = documents_import(data=import_json_parse(self.read(file)))
+            report = self.import_file(file)
         except ImportRefused as refused:
-            for problem in refused.problems:
-                self.stderr.write(problem)
-            count = len(refused.problems)
+            for line in refused.lines():
+                self.stderr.write(line)
+            count = refused.count
             raise CommandError(
                 f"Nothing was imported: {count} problem{'s' if count != 1 else ''}."
             ) from None
@@ -34,15 +36,16 @@ class Command(BaseCommand):
                 "Nothing was imported: another import created some of the same documents or "
                 "codes at the same moment. Run the import again to see what is left to import."
             ) from None
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         for sentence in report.summary():
             self.stdout.write(sentence)
 
-    def read(self, file: str) -> bytes:
-        # Bytes, not text: the importer reports invalid UTF-8 itself, with its position.
-        if file == "-":
-            return sys.stdin.buffer.read()
-        try:
-            with open(file, "rb") as f:
-                return f.read()
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+    def import_file(self, file: str) -> ImportReport:
+        if file != "-":
+            return file_import(path=file)
+        # Standard input can be read once only, and the import may read the file twice.
+        with tempfile.NamedTemporaryFile(prefix="import_invoices-", suffix=".json") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+            spool.flush()
+            return file_import(path=spool.name)
