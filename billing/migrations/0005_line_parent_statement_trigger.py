@@ -62,6 +62,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0003_document_number_routable")]
+    dependencies = [("billing", "0004_list_indexes")]
 
     operations = [migrations.RunPython(forwards, backwards)]
