@@ -118,7 +118,9 @@ class WriteOffForm(forms.Form):
         label="Comment",
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_COMMENT_LENGTH}),
+        # No maxlength: a browser would cut a pasted comment short without a word. The count
+        # below says how many characters are left, or how many too many (app.js).
+        widget=forms.Textarea(attrs={"rows": 2, "data-max-length": MAX_COMMENT_LENGTH}),
     )
     revenue_impacting = forms.BooleanField(
         label="Revenue Impacting",

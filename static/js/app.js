@@ -90,12 +90,16 @@ document.addEventListener("change", (event) => {
   }
 });
 
-// The comment says how many characters are left, as the clerk types or pastes.
+// The comment says how many characters are left, or how many too many, as the clerk types or
+// pastes; the server refuses a comment that is too long, and nothing is ever cut silently.
 document.addEventListener("input", (event) => {
   const counter = event.target.id && document.getElementById(`${event.target.id}_left`);
   if (counter) {
-    const left = event.target.maxLength - event.target.value.length;
-    counter.textContent = `${left} character${left === 1 ? "" : "s"} left`;
+    const left = Number(event.target.dataset.maxLength) - event.target.value.length;
+    const count = Math.abs(left);
+    const characters = `${count} character${count === 1 ? "" : "s"}`;
+    counter.textContent = left >= 0 ? `${characters} left` : `${characters} too many`;
+    counter.classList.toggle("text-danger", left < 0);
   }
 });
 

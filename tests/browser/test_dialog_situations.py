@@ -99,3 +99,19 @@ def test_another_clerks_write_off_meanwhile_is_explained_with_the_new_balances(p
     expect(total(page)).to_have_text("10.00")
     dialog.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("The invoice balance is now 7.42 USD.")
+
+
+def test_a_pasted_comment_is_never_cut_short_and_too_long_is_said(page, invoice):
+    sign_in(page, "clerk")
+    dialog = open_write_off_dialog(page, "INV00000101")
+    comment = dialog.get_by_label("Comment")
+    comment.fill("x" * 260)  # as a paste does: one input event
+    expect(comment).to_have_value("x" * 260)
+    expect(dialog.locator("#id_comment_left")).to_have_text("5 characters too many")
+    amount_input(dialog, "Gold Plan").fill("1.00")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_text("Keep the comment to 255 characters; it has 260.")).to_be_visible()
+    expect(comment).to_be_focused()
+    comment.fill("x" * 250)
+    expect(dialog.locator("#id_comment_left")).to_have_text("5 characters left")
+    assert CreditMemo.objects.count() == 0
