@@ -113,7 +113,11 @@ def tab_to(page, predicate: str, limit=60):
     raise AssertionError(f"Tab never reached {predicate}")
 
 
-def test_clerk_writes_off_with_the_keyboard_only(page, invoice):
+@pytest.mark.parametrize(
+    "size", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["laptop", "phone"]
+)
+def test_clerk_writes_off_with_the_keyboard_only(page, invoice, size):
+    page.set_viewport_size(size)
     page.goto("/accounts/login/")
     tab_to(page, "#id_username")
     page.keyboard.type("clerk")
