@@ -5,7 +5,7 @@ Importing this module registers it (once: Django refuses a second registration).
 
 from django.urls import register_converter
 
-from billing.models import DOCUMENT_NUMBER_PATTERN
+from billing.models import DOCUMENT_NUMBER_PATTERN, KINDS, DocumentKind
 
 
 class NumberConverter:
@@ -21,3 +21,18 @@ class NumberConverter:
 
 
 register_converter(NumberConverter, "number")
+
+
+class KindConverter:
+    """`invoices` or `debit-memos` in a URL: the kind of billing document its pages show."""
+
+    regex = "|".join(KINDS)
+
+    def to_python(self, value: str) -> DocumentKind:
+        return KINDS[value]
+
+    def to_url(self, value: DocumentKind | str) -> str:
+        return str(value)
+
+
+register_converter(KindConverter, "kind")

@@ -6,6 +6,8 @@ line's parent is a charge or discount of the same document) are enforced by trig
 migration 0002.
 """
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import Q
 
@@ -13,8 +15,10 @@ from billing.money import DECIMAL_PLACES, MAX_DIGITS
 
 MAX_LINES_PER_DOCUMENT = 2000  # SPEC W9
 
-#: Who may see billing documents and credit memos (SPEC C4): the proxy model's own permission.
-VIEW_DOCUMENTS = "billing.view_invoice"
+#: Who may see billing documents (invoices and debit memos) and credit memos (SPEC C4): the
+#: billing document's own view permission. Holders of the earlier `billing.view_invoice` were
+#: given it by a migration.
+VIEW_DOCUMENTS = "billing.view_billingdocument"
 
 #: A document number every URL can route: an ASCII letter or digit, then also `-`, `_` and `.`
 #: (no slash, no `.` or `..` segment, nothing a browser or proxy would rewrite). Imported
@@ -99,6 +103,26 @@ class DocumentType(models.TextChoices):
     DEBIT_MEMO = "debit_memo", "Debit Memo"
 
 
+@dataclass(frozen=True)
+class DocumentKind:
+    """How the pages name one type of billing document: "Invoice", "All Invoices",
+    `/billing/invoices/`. Everything else about the two types is the same."""
+
+    type: DocumentType
+    name: str
+    plural: str
+    slug: str
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+INVOICES = DocumentKind(DocumentType.INVOICE, "Invoice", "Invoices", "invoices")
+DEBIT_MEMOS = DocumentKind(DocumentType.DEBIT_MEMO, "Debit Memo", "Debit Memos", "debit-memos")
+#: Every kind, by the part of its pages' URLs that names it.
+KINDS = {kind.slug: kind for kind in (INVOICES, DEBIT_MEMOS)}
+
+
 class DocumentStatus(models.TextChoices):
     DRAFT = "Draft", "Draft"
     POSTED = "Posted", "Posted"
@@ -159,6 +183,10 @@ class BillingDocument(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def kind(self) -> DocumentKind:
+        return next(kind for kind in KINDS.values() if kind.type == self.type)
 
 
 class InvoiceManager(models.Manager):

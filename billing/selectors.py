@@ -7,12 +7,19 @@ from typing import NamedTuple
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from billing.models import Account, AccountingCode, BillingDocument, Invoice, LineItem
+from billing.models import (
+    INVOICES,
+    Account,
+    AccountingCode,
+    BillingDocument,
+    DocumentKind,
+    LineItem,
+)
 from billing.paging import Keyset, number_reader
 from billing.parsing import parse_iso_date
 
-#: All Invoices' order, newest first, which its pages follow.
-INVOICE_ORDER = Keyset(
+#: All Invoices' (and All Debit Memos') order, newest first, which their pages follow.
+DOCUMENT_ORDER = Keyset(
     date=parse_iso_date,
     number=number_reader(BillingDocument._meta.get_field("number").max_length),
 )
@@ -22,17 +29,18 @@ INVOICE_ORDER = Keyset(
 ACCOUNT_IDS_LIMIT = 1000
 
 
-def invoice_list(*, q: str = "", status: str = "") -> QuerySet[Invoice]:
-    """All Invoices, newest first, searched by number and account (SPEC C5).
-
-    A search reads the accounts it names first (one query), then the invoices.
-    """
-    invoices = Invoice.objects.select_related("account").order_by(*INVOICE_ORDER.newest_first)
+def document_list(
+    kind: DocumentKind = INVOICES, *, q: str = "", status: str = ""
+) -> QuerySet[BillingDocument]:
+    """All Invoices or All Debit Memos, newest first, searched by number and account (SPEC C5,
+    D1). A search reads the accounts it names first (one query), then the documents."""
+    documents = BillingDocument.objects.filter(type=kind.type).select_related("account")
+    documents = documents.order_by(*DOCUMENT_ORDER.newest_first)
     if q := q.strip():
-        invoices = invoices.filter(Q(number__icontains=q) | Q(account__in=_accounts_named(q)))
+        documents = documents.filter(Q(number__icontains=q) | Q(account__in=_accounts_named(q)))
     if status:
-        invoices = invoices.filter(status=status)
-    return invoices
+        documents = documents.filter(status=status)
+    return documents
 
 
 def _accounts_named(q: str) -> list[int] | QuerySet[Account]:
@@ -49,8 +57,11 @@ def _accounts_named(q: str) -> list[int] | QuerySet[Account]:
     return accounts if len(ids) > ACCOUNT_IDS_LIMIT else ids
 
 
-def invoice_get(number: str) -> Invoice:
-    return get_object_or_404(Invoice.objects.select_related("account"), number=number)
+def document_get(kind: DocumentKind, number: str) -> BillingDocument:
+    """The document of that kind and number, or 404: an invoice's number under debit memos
+    (or the other way round) is not found."""
+    documents = BillingDocument.objects.filter(type=kind.type).select_related("account")
+    return get_object_or_404(documents, number=number)
 
 
 class LineRow(NamedTuple):

@@ -1,9 +1,10 @@
 from django.urls import path
 
+import billing.converters  # noqa: F401 - registers <kind:...>
 from billing import views
 
 app_name = "billing"
 
 urlpatterns = [
-    path("invoices/", views.invoice_list, name="invoice-list"),
+    path("<kind:kind>/", views.document_list, name="document-list"),
 ]

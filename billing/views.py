@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from billing import selectors
 from billing.forms import DocumentSearchForm, PageForm
-from billing.models import VIEW_DOCUMENTS
+from billing.models import INVOICES, VIEW_DOCUMENTS, DocumentKind
 from billing.paging import keyset_page
 
 
@@ -14,22 +14,24 @@ from billing.paging import keyset_page
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.has_perm(VIEW_DOCUMENTS):
-        return redirect("billing:invoice-list")
+        return redirect("billing:document-list", INVOICES)
     return render(request, "home.html")
 
 
 @require_GET
 @login_required
 @permission_required(VIEW_DOCUMENTS, raise_exception=True)
-def invoice_list(request: HttpRequest) -> HttpResponse:
-    search = DocumentSearchForm(request.GET, clear_url=reverse("billing:invoice-list"))
+def document_list(request: HttpRequest, kind: DocumentKind) -> HttpResponse:
+    """All Invoices or All Debit Memos (SPEC C5, D1)."""
+    search = DocumentSearchForm(
+        request.GET, clear_url=reverse("billing:document-list", args=[kind])
+    )
     # A search that cannot be read finds nothing (its message says why) rather than everything.
     if search.is_valid():
-        invoices = selectors.invoice_list(**search.cleaned_data)
+        documents = selectors.document_list(kind, **search.cleaned_data)
     else:
-        invoices = selectors.invoice_list().none()
-    pages = PageForm(request.GET, keyset=selectors.INVOICE_ORDER)
-    page = keyset_page(invoices, keyset=selectors.INVOICE_ORDER, cursor=pages.cursor())
-    return render(
-        request, "billing/invoice_list.html", {"page": page, "pages": pages, "search": search}
-    )
+        documents = selectors.document_list(kind).none()
+    pages = PageForm(request.GET, keyset=selectors.DOCUMENT_ORDER)
+    page = keyset_page(documents, keyset=selectors.DOCUMENT_ORDER, cursor=pages.cursor())
+    context = {"kind": kind, "page": page, "pages": pages, "search": search}
+    return render(request, "billing/document_list.html", context)

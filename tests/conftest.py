@@ -5,10 +5,11 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from billing.models import VIEW_DOCUMENTS
 from tests.factories import UserFactory
+from writeoffs.models import WRITE_OFF_PERMISSION
 
-WRITE_OFF = "writeoffs.write_off_invoice"
-VIEW_INVOICE = "billing.view_invoice"
+WRITE_OFF = WRITE_OFF_PERMISSION
 
 
 def on_postgresql() -> bool:
@@ -74,13 +75,13 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture
 def clerk(db):
     """A finance clerk who may see invoices and write them off."""
-    return UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    return UserFactory(username="clerk", permissions=[VIEW_DOCUMENTS, WRITE_OFF])
 
 
 @pytest.fixture
 def viewer(db):
     """A user who may see invoices but not write them off."""
-    return UserFactory(username="viewer", permissions=[VIEW_INVOICE])
+    return UserFactory(username="viewer", permissions=[VIEW_DOCUMENTS])
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def permissions(self, create, extracted, **kwargs):
-        """`UserFactory(permissions=["writeoffs.write_off_invoice"])` grants those permissions."""
+        """`UserFactory(permissions=["writeoffs.write_off_document"])` grants those permissions."""
         for name in extracted or ():
             app_label, codename = name.split(".")
             self.user_permissions.add(

@@ -20,15 +20,15 @@ def fresh(user):
 
 
 def test_a_users_own_and_group_permissions_are_read_in_one_query(django_assert_num_queries):
-    user = UserFactory(permissions=["billing.view_invoice"])
+    user = UserFactory(permissions=["billing.view_billingdocument"])
     group = Group.objects.create(name="Finance")
-    group.permissions.add(permission("writeoffs.write_off_invoice"))
+    group.permissions.add(permission("writeoffs.write_off_document"))
     user.groups.add(group)
     expected = ModelBackend().get_all_permissions(fresh(user))
     user = fresh(user)
     with django_assert_num_queries(1):
         found = OneQueryModelBackend().get_all_permissions(user)
-    assert found == expected == {"billing.view_invoice", "writeoffs.write_off_invoice"}
+    assert found == expected == {"billing.view_billingdocument", "writeoffs.write_off_document"}
 
 
 def test_superusers_hold_every_permission_and_inactive_users_none(django_user_model):
@@ -36,6 +36,6 @@ def test_superusers_hold_every_permission_and_inactive_users_none(django_user_mo
     assert OneQueryModelBackend().get_all_permissions(boss) == {
         f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.all()
     }
-    gone = UserFactory(permissions=["billing.view_invoice"], is_active=False)
+    gone = UserFactory(permissions=["billing.view_billingdocument"], is_active=False)
     assert OneQueryModelBackend().get_all_permissions(gone) == set()
-    assert not gone.has_perm("billing.view_invoice")
+    assert not gone.has_perm("billing.view_billingdocument")

@@ -22,7 +22,7 @@ NUMBER = "INV00000101"
 DIALOG = f"/billing/invoices/{NUMBER}/write-off/"
 TOTAL = f"/billing/invoices/{NUMBER}/write-off/total/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-PERMISSIONS = ["billing.view_invoice", "writeoffs.write_off_invoice"]
+PERMISSIONS = ["billing.view_billingdocument", "writeoffs.write_off_document"]
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from django.db.models import Q
 from billing.models import AccountingCode, BillingDocument, LineItem, money_field
 
 #: Who may write off a billing document (SPEC C4); declared in `CreditMemo.Meta.permissions`.
-WRITE_OFF_PERMISSION = "writeoffs.write_off_invoice"
+#: It was `writeoffs.write_off_invoice` before debit memos: a migration renamed it in place, so
+#: its holders kept it.
+WRITE_OFF_PERMISSION = "writeoffs.write_off_document"
 MAX_COMMENT_LENGTH = 255  # SPEC W4
 
 
@@ -113,7 +115,7 @@ class CreditMemo(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        permissions = [("write_off_invoice", "Can write off invoices")]
+        permissions = [("write_off_document", "Can write off invoices and debit memos")]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="credit_memo_total_positive"),
             models.CheckConstraint(

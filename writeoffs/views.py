@@ -1,8 +1,9 @@
-"""The invoice page with its write-off action, the Write Off Invoice dialog and its live total,
+"""A billing document's page with its write-off action, the Write Off Invoice (or Debit Memo)
+dialog and its live total,
 and the Credit Memos pages.
 
 The views parse, call the one check or the service, and render what it returns; they judge
-nothing themselves. The invoice page lives here, not in `billing`, because it shows write-offs:
+nothing themselves. The document page lives here, not in `billing`, because it shows write-offs:
 `billing` knows nothing of them.
 """
 
@@ -17,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from billing import selectors as billing_selectors
 from billing.forms import PageForm
-from billing.models import VIEW_DOCUMENTS, Invoice
+from billing.models import VIEW_DOCUMENTS, BillingDocument, DocumentKind
 from billing.money import format_amount
 from billing.paging import keyset_page
 from writeoffs import selectors
@@ -41,35 +42,36 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 @login_required
 @permission_required(VIEW_DOCUMENTS, raise_exception=True)
-def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = billing_selectors.invoice_get(number)
+def document_detail(request: HttpRequest, kind: DocumentKind, number: str) -> HttpResponse:
+    document = billing_selectors.document_get(kind, number)
     return render(
         request,
-        "billing/invoice_detail.html",
+        "billing/document_detail.html",
         {
-            "invoice": invoice,
-            "lines": billing_selectors.document_lines(invoice),
-            "credit_memos": selectors.document_credit_memos(invoice),
-            "write_off_refusal": _write_off_refusal(invoice, request.user),
+            "kind": kind,
+            "document": document,
+            "lines": billing_selectors.document_lines(document),
+            "credit_memos": selectors.document_credit_memos(document),
+            "write_off_refusal": _write_off_refusal(document, request.user),
         },
     )
 
 
-def _write_off_refusal(invoice: Invoice, user) -> str:
-    """Why the menu shows Write Off Invoice disabled (SPEC W1), or "" when it is enabled."""
+def _write_off_refusal(document: BillingDocument, user) -> str:
+    """Why the menu shows its write-off action disabled (SPEC W1), or "" when it is enabled."""
     if not user.has_perm(WRITE_OFF_PERMISSION):
         return "You do not have permission to write off billing documents."
-    problems = document_problems(invoice)
+    problems = document_problems(document)
     return problems[0].message if problems else ""
 
 
 def _form(
-    request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings, *, saving=False
+    request: HtmxHttpRequest, document: BillingDocument, settings: WriteOffSettings, *, saving=False
 ) -> WriteOffForm:
     return WriteOffForm(
         request.POST if request.method == "POST" else None,
-        document=invoice,
-        lines=billing_selectors.document_lines(invoice),
+        document=document,
+        lines=billing_selectors.document_lines(document),
         user=request.user if saving else None,
         enhanced_write_off=settings.enhanced_write_off,
     )
@@ -98,7 +100,8 @@ def _render(
         request,
         template,
         {
-            "invoice": form.document,
+            "kind": form.document.kind,
+            "document": form.document,
             "form": form,
             "lines": form.lines,
             "check": check,
@@ -111,27 +114,27 @@ def _render(
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required([VIEW_DOCUMENTS, WRITE_OFF_PERMISSION], raise_exception=True)
-def write_off(request: HtmxHttpRequest, number: str) -> HttpResponse:
+def write_off(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> HttpResponse:
     """GET: the dialog. POST: save; a refused save answers 200 (htmx does not swap 4xx answers)
     with every problem the service found, put in place next to its field or line."""
-    invoice = billing_selectors.invoice_get(number)
+    document = billing_selectors.document_get(kind, number)
     if request.method == "GET" and not request.htmx:
-        # The dialog is a fragment of the invoice page; opened on its own, show that page.
-        return redirect("writeoffs:invoice-detail", number)
+        # The dialog is a fragment of the document's page; opened on its own, show that page.
+        return redirect("writeoffs:document-detail", kind, number)
     settings = WriteOffSettings.load()
     if request.method == "GET":
-        return _open(request, invoice, settings)
-    form = _form(request, invoice, settings, saving=True)
+        return _open(request, document, settings)
+    form = _form(request, document, settings, saving=True)
     proposal = form.proposal()
     try:
         memo = document_write_off(
-            document=invoice, user=request.user, proposal=proposal, key=form.ledger_key(proposal)
+            document=document, user=request.user, proposal=proposal, key=form.ledger_key(proposal)
         )
     except WriteOffRefused as refused:
         if refused.check.document_changed:
             # Show the balances as the refusal found them, not as this request first read them.
-            form.document = billing_selectors.invoice_get(number)
-            form.lines = billing_selectors.document_lines(invoice)
+            form.document = billing_selectors.document_get(kind, number)
+            form.lines = billing_selectors.document_lines(document)
         response = _render(request, form, refused.check)
         # After the messages are in place: take the clerk to the first problem.
         return trigger_client_event(
@@ -141,27 +144,27 @@ def write_off(request: HtmxHttpRequest, number: str) -> HttpResponse:
     messages.success(
         request,
         f"Credit memo {memo.number} wrote off {format_amount(memo.total, currency)} "
-        f"{currency}. The invoice balance is now "
+        f"{currency}. The {kind.name.lower()} balance is now "
         f"{format_amount(memo.document.balance, currency)} {currency}.",
     )
-    return HttpResponseClientRedirect(reverse("writeoffs:invoice-detail", args=[number]))
+    return HttpResponseClientRedirect(reverse("writeoffs:document-detail", args=[kind, number]))
 
 
-def _open(request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings):
-    if problems := document_problems(invoice):
+def _open(request: HtmxHttpRequest, document: BillingDocument, settings: WriteOffSettings):
+    if problems := document_problems(document):
         # As the menu shows the action disabled, a dialog asked for by its URL says why.
-        context = {"invoice": invoice, "problems": problems}
+        context = {"kind": document.kind, "document": document, "problems": problems}
         return render(request, "writeoffs/dialog.html#not-possible", context)
-    form = _form(request, invoice, settings)
+    form = _form(request, document, settings)
     proposal = WriteOffProposal(
-        memo_date=write_off_date_default(invoice), reason_code=selectors.default_reason_code()
+        memo_date=write_off_date_default(document), reason_code=selectors.default_reason_code()
     )
     form.initial = {
         "memo_date": proposal.memo_date,
         "reason_code": proposal.reason_code,
         "revenue_impacting": True,
-        "request_key": dialog_key_issue(user=request.user, document=invoice),
-        "seen_balance": invoice.balance,
+        "request_key": dialog_key_issue(user=request.user, document=document),
+        "seen_balance": document.balance,
     }
     check = _check(form, proposal, settings)
     return _render(request, form, check, template="writeoffs/dialog.html", typed=False)
@@ -170,12 +173,12 @@ def _open(request: HtmxHttpRequest, invoice: Invoice, settings: WriteOffSettings
 @require_POST
 @login_required
 @permission_required([VIEW_DOCUMENTS, WRITE_OFF_PERMISSION], raise_exception=True)
-def write_off_total(request: HtmxHttpRequest, number: str) -> HttpResponse:
+def write_off_total(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> HttpResponse:
     """The live total: the one check of what is typed so far, without a lock. It writes
     nothing; the save asks the same check again under the lock."""
-    invoice = billing_selectors.invoice_get(number)
+    document = billing_selectors.document_get(kind, number)
     settings = WriteOffSettings.load()
-    form = _form(request, invoice, settings)
+    form = _form(request, document, settings)
     proposal = form.proposal()
     return _render(request, form, _check(form, proposal, settings), typed=bool(proposal.lines))
 

@@ -31,7 +31,7 @@ from api.schemas import (
 )
 from api.writeoff import write_off
 from billing import selectors as billing_selectors
-from billing.models import DOCUMENT_NUMBER_PATTERN, VIEW_DOCUMENTS
+from billing.models import DOCUMENT_NUMBER_PATTERN, INVOICES, VIEW_DOCUMENTS
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.keys import MAX_KEY_LENGTH, LedgerKey
 from writeoffs.models import WRITE_OFF_PERMISSION
@@ -102,7 +102,7 @@ CREDIT_MEMO = {"auth": view_invoices, "response": {200: CreditMemoOut, READ_REFU
 )
 @api.get("/invoices/{number}/", include_in_schema=False, **INVOICE)
 def invoice_detail(request, number: str):
-    invoice = _found(billing_selectors.invoice_get, number, "invoice")
+    invoice = _found(partial(billing_selectors.document_get, INVOICES), number, "invoice")
     lines = [display.line for display in billing_selectors.document_lines(invoice)]
     return invoice_body(invoice, lines)
 
@@ -154,7 +154,7 @@ def credit_memo_detail(request, number: str):
 
 def _write_off(request, number: str, key: LedgerKey | None) -> tuple[int, dict]:
     try:
-        invoice = _found(billing_selectors.invoice_get, number, "invoice")
+        invoice = _found(partial(billing_selectors.document_get, INVOICES), number, "invoice")
         memo = write_off(document=invoice, user=request.auth, body=request.body, key=key)
     except ApiError as error:
         return error.status, error.body()

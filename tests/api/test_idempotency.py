@@ -90,7 +90,7 @@ def test_the_same_key_for_another_invoice_is_refused(put_write_off, invoice):
 
 
 def test_keys_are_kept_per_user(put_with_key, invoice):
-    other = UserFactory(username="other", permissions=["writeoffs.write_off_invoice"])
+    other = UserFactory(username="other", permissions=["writeoffs.write_off_document"])
     other_token = api_token_create(user=other, name="x")[1]
     assert put_with_key(write_off_body(invoice)).status_code == 200
     response = put_with_key(write_off_body(invoice), token=other_token)

@@ -11,18 +11,18 @@ from billing import paging
 from billing.forms import PageForm
 from billing.models import Invoice
 from billing.paging import Cursor, keyset_page
-from billing.selectors import INVOICE_ORDER, invoice_list
+from billing.selectors import DOCUMENT_ORDER, document_list
 from tests.factories import InvoiceFactory
 
 
 def page_form(query: str) -> PageForm:
-    return PageForm(QueryDict(query), keyset=INVOICE_ORDER)
+    return PageForm(QueryDict(query), keyset=DOCUMENT_ORDER)
 
 
 def test_a_cursor_names_the_rows_date_and_number():
     invoice = Invoice(date=datetime.date(2026, 10, 15), number="INV00000101")
-    assert INVOICE_ORDER.cursor(invoice) == "2026-10-15~INV00000101"
-    assert INVOICE_ORDER.read("2026-10-15~INV00000101") == (
+    assert DOCUMENT_ORDER.cursor(invoice) == "2026-10-15~INV00000101"
+    assert DOCUMENT_ORDER.read("2026-10-15~INV00000101") == (
         datetime.date(2026, 10, 15),
         "INV00000101",
     )
@@ -91,26 +91,26 @@ def invoices(db):
 def test_older_pages_tile_the_list_and_newer_pages_come_back(invoices):
     pages, cursor = [], None
     while True:
-        page = keyset_page(invoice_list(), keyset=INVOICE_ORDER, cursor=cursor, per_page=3)
+        page = keyset_page(document_list(), keyset=DOCUMENT_ORDER, cursor=cursor, per_page=3)
         pages.append([invoice.number for invoice in page.object_list])
         if not page.older:
             break
-        cursor = Cursor(INVOICE_ORDER.read(page.older))
+        cursor = Cursor(DOCUMENT_ORDER.read(page.older))
     assert [number for numbers in pages for number in numbers] == [i.number for i in invoices]
     assert [len(numbers) for numbers in pages] == [3, 3, 1]
 
     back = keyset_page(
-        invoice_list(),
-        keyset=INVOICE_ORDER,
-        cursor=Cursor(INVOICE_ORDER.read(page.newer), newer=True),
+        document_list(),
+        keyset=DOCUMENT_ORDER,
+        cursor=Cursor(DOCUMENT_ORDER.read(page.newer), newer=True),
         per_page=3,
     )
     assert [invoice.number for invoice in back.object_list] == pages[1]
     assert back.newer and back.older
     top = keyset_page(
-        invoice_list(),
-        keyset=INVOICE_ORDER,
-        cursor=Cursor(INVOICE_ORDER.read(back.newer), newer=True),
+        document_list(),
+        keyset=DOCUMENT_ORDER,
+        cursor=Cursor(DOCUMENT_ORDER.read(back.newer), newer=True),
         per_page=3,
     )
     assert [invoice.number for invoice in top.object_list] == pages[0]
@@ -119,23 +119,23 @@ def test_older_pages_tile_the_list_and_newer_pages_come_back(invoices):
 
 @pytest.mark.django_db
 def test_the_first_page_has_no_newer_page_and_a_cursor_page_has_one(invoices):
-    first = keyset_page(invoice_list(), keyset=INVOICE_ORDER, per_page=3)
+    first = keyset_page(document_list(), keyset=DOCUMENT_ORDER, per_page=3)
     assert first.first and first.newer is None
-    assert first.older == INVOICE_ORDER.cursor(invoices[2])
+    assert first.older == DOCUMENT_ORDER.cursor(invoices[2])
     second = keyset_page(
-        invoice_list(),
-        keyset=INVOICE_ORDER,
-        cursor=Cursor(INVOICE_ORDER.read(first.older)),
+        document_list(),
+        keyset=DOCUMENT_ORDER,
+        cursor=Cursor(DOCUMENT_ORDER.read(first.older)),
         per_page=3,
     )
     assert not second.first
-    assert second.newer == INVOICE_ORDER.cursor(invoices[3])
+    assert second.newer == DOCUMENT_ORDER.cursor(invoices[3])
 
 
 @pytest.mark.django_db
 def test_a_cursor_beyond_the_last_row_is_an_empty_page_without_links(invoices):
     page = keyset_page(
-        invoice_list(), keyset=INVOICE_ORDER, cursor=Cursor((datetime.date(1900, 1, 1), "A"))
+        document_list(), keyset=DOCUMENT_ORDER, cursor=Cursor((datetime.date(1900, 1, 1), "A"))
     )
     assert page.object_list == []
     assert not page.has_other_pages
@@ -146,19 +146,19 @@ def test_a_cursor_beyond_the_last_row_is_an_empty_page_without_links(invoices):
 def test_the_count_stops_past_the_limit(invoices, monkeypatch):
     monkeypatch.setattr(paging, "COUNT_LIMIT", 5)
     with CaptureQueriesContext(connection) as captured:
-        page = keyset_page(invoice_list(), keyset=INVOICE_ORDER, per_page=3)
+        page = keyset_page(document_list(), keyset=DOCUMENT_ORDER, per_page=3)
     assert (page.count, page.count_shown, page.count_is_bounded) == (6, 5, True)
     assert "LIMIT 6" in captured.captured_queries[0]["sql"]
     monkeypatch.setattr(paging, "COUNT_LIMIT", 7)
-    page = keyset_page(invoice_list(), keyset=INVOICE_ORDER, per_page=3)
+    page = keyset_page(document_list(), keyset=DOCUMENT_ORDER, per_page=3)
     assert (page.count, page.count_shown, page.count_is_bounded) == (7, 7, False)
 
 
 @pytest.mark.django_db
 def test_a_deep_page_starts_at_its_cursor_in_the_query(invoices):
-    cursor = Cursor(INVOICE_ORDER.read(INVOICE_ORDER.cursor(invoices[3])))
+    cursor = Cursor(DOCUMENT_ORDER.read(DOCUMENT_ORDER.cursor(invoices[3])))
     with CaptureQueriesContext(connection) as captured:
-        keyset_page(invoice_list(), keyset=INVOICE_ORDER, cursor=cursor, per_page=3)
+        keyset_page(document_list(), keyset=DOCUMENT_ORDER, cursor=cursor, per_page=3)
     rows = captured.captured_queries[-1]["sql"]
     assert "OFFSET" not in rows
     assert "LIMIT 4" in rows

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(**search) -> set[str]:
-    return set(selectors.invoice_list(**search).values_list("number", flat=True))
+    return set(selectors.document_list(**search).values_list("number", flat=True))
 
 
 @pytest.fixture
@@ -75,6 +75,6 @@ def test_the_trigram_indexes_answer_djangos_own_icontains(invoices):
 
 @postgresql_indexes
 def test_status_filter_reads_its_index_in_the_lists_order(invoices):
-    used = plan(selectors.invoice_list(status="Draft")[:51])
+    used = plan(selectors.document_list(status="Draft")[:51])
     assert "document_status_list" in used
     assert "Sort" not in used

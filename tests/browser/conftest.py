@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import AccountingCode
-from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
 from tests.factories import (
     AccountFactory,
     AccountingCodeFactory,
@@ -92,7 +92,7 @@ def sign_in(page, username):
 @pytest.fixture
 def invoice():
     """INV00000101: Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
-    UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    UserFactory(username="clerk", permissions=[VIEW_DOCUMENTS, WRITE_OFF])
     AccountingCodeFactory(code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT)
     acme = AccountFactory(number="A00000001", name="Acme Corp")
     return invoice_with_all_kinds(number="INV00000101", account=acme)[0]

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from billing.models import AccountingCode
 from tests.browser.conftest import AXE, sign_in
-from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
 from tests.factories import AccountingCodeFactory, UserFactory, invoice_with_all_kinds, write_off
 from writeoffs.checks import LineAmount
 from writeoffs.models import ReasonCode
@@ -31,7 +31,7 @@ def serious_violations(page) -> list[str]:
 
 @pytest.fixture
 def memo():
-    clerk = UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    clerk = UserFactory(username="clerk", permissions=[VIEW_DOCUMENTS, WRITE_OFF])
     AccountingCodeFactory(code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT)
     invoice, charge, tax, *_ = invoice_with_all_kinds(number="INV00000101")
     return write_off(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from billing.models import AccountingCode, BillingDocument, LineItem
 from tests.browser.conftest import open_write_off_dialog, sign_in, total
-from tests.conftest import VIEW_INVOICE, WRITE_OFF
+from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
 from tests.factories import (
     AccountFactory,
     AccountingCodeFactory,
@@ -30,7 +30,7 @@ LINES = 600
 @pytest.fixture
 def long_invoice():
     """INV00000600: 600 lines, each charge followed by its tax."""
-    UserFactory(username="clerk", permissions=[VIEW_INVOICE, WRITE_OFF])
+    UserFactory(username="clerk", permissions=[VIEW_DOCUMENTS, WRITE_OFF])
     deferred = AccountingCodeFactory(code="2500", type=AccountingCode.Type.DEFERRED_REVENUE)
     tax_code = AccountingCodeFactory(code="2200", type=AccountingCode.Type.SALES_TAX_PAYABLE)
     invoice = InvoiceFactory(

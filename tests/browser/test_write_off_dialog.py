@@ -76,7 +76,7 @@ def test_clerk_writes_off_every_kind_of_line_and_finds_the_memo(page, invoice):
     expect(page.get_by_role("alert")).to_contain_text(
         f"Credit memo {memo.number} wrote off 38.97 USD. The invoice balance is now 58.45 USD."
     )
-    expect(page.locator("#invoice-balance")).to_have_text("58.45 USD")
+    expect(page.locator("#document-balance")).to_have_text("58.45 USD")
     balances = page.locator("table.line-items tbody tr td:last-child")
     expect(balances).to_have_text(["60.00", "4.95", "-6.00", "-0.50"])
 

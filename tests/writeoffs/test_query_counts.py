@@ -27,7 +27,7 @@ def queries_to_write_off(clerk, count, **kwargs):
     invoice = invoice_with_charges(count)
     reason = ReasonCode.objects.get(is_default=True)
     lines = [LineAmount(pk, Decimal("1.00")) for pk in invoice.lines.values_list("pk", flat=True)]
-    clerk.has_perm("writeoffs.write_off_invoice")  # the permission cache is the user's own
+    clerk.has_perm("writeoffs.write_off_document")  # the permission cache is the user's own
     with CaptureQueriesContext(connection) as queries:
         memo = write_off(
             invoice,
@@ -51,7 +51,7 @@ def test_write_off_of_1_line_takes_a_known_number_of_queries(clerk, django_asser
     invoice = invoice_with_charges(1)
     line = LineItem.objects.get(document=invoice)
     reason = ReasonCode.objects.get(is_default=True)
-    clerk.has_perm("writeoffs.write_off_invoice")
+    clerk.has_perm("writeoffs.write_off_document")
     # savepoint, lock, reason, lines, memo, items, line balances, document balance, the
     # number drawn and written (two statements on SQLite), release
     with django_assert_num_queries(10 if on_postgresql() else 11):

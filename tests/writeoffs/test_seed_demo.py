@@ -91,8 +91,8 @@ def test_seed_makes_the_demo_users_with_their_permissions(seeded):
     users = get_user_model().objects
     finance = users.get(username="finance")
     assert finance.check_password("finance-demo-only")
-    assert finance.has_perm("billing.view_invoice")
-    assert finance.has_perm("writeoffs.write_off_invoice")
+    assert finance.has_perm("billing.view_billingdocument")
+    assert finance.has_perm("writeoffs.write_off_document")
     assert not finance.is_staff
     admin = users.get(username="admin")
     assert admin.check_password("admin-demo-only")

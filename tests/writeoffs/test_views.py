@@ -386,7 +386,7 @@ def test_credit_memo_list_ignores_an_unreadable_date_and_says_so(clerk_client, m
 
 def test_credit_memo_page_shows_its_items_and_the_document(clerk_client, memos, invoice):
     html = clerk_client.get("/billing/credit-memos/CM00000001/").text
-    assert '<a href="/billing/invoices/INV00000101/">INV00000101</a>' in html
+    assert '<a href="/billing/invoices/INV00000101/">Invoice INV00000101</a>' in html
     rows = [
         [
             " ".join(re.sub(r"<[^>]+>", "", cell).split())
