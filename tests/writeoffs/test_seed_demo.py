@@ -40,15 +40,29 @@ def seeded():
     return seed()
 
 
-def test_seed_makes_about_60_documents_in_usd_eur_and_jpy(seeded):
-    assert BillingDocument.objects.count() == 60
-    currencies = BillingDocument.objects.values_list("currency", flat=True).distinct()
-    assert set(currencies) == {"USD", "EUR", "JPY"}
+def test_seed_makes_60_invoices_and_8_debit_memos_in_usd_eur_and_jpy(seeded):
+    invoices = BillingDocument.objects.filter(type=BillingDocument.Type.INVOICE)
+    debit_memos = BillingDocument.objects.filter(type=BillingDocument.Type.DEBIT_MEMO)
+    assert (invoices.count(), debit_memos.count()) == (60, 8)
+    for documents in (invoices, debit_memos):
+        currencies = documents.values_list("currency", flat=True).distinct()
+        assert set(currencies) == {"USD", "EUR", "JPY"}
+    assert all(
+        number.startswith("DM") and len(number) == 10
+        for number in debit_memos.values_list("number", flat=True)
+    )
+
+
+def test_seed_makes_posted_debit_memos_some_partly_paid(seeded):
+    debit_memos = BillingDocument.objects.filter(type=BillingDocument.Type.DEBIT_MEMO)
+    assert set(debit_memos.values_list("status", flat=True)) == {"Posted"}
+    assert debit_memos.filter(balance__gt=0, balance__lt=F("amount")).count() >= 2
 
 
 def test_seed_makes_lines_of_all_four_kinds_in_every_currency(seeded):
     for currency in ["USD", "EUR", "JPY"]:
-        kinds = LineItem.objects.filter(document__currency=currency).values_list("kind", flat=True)
+        lines = LineItem.objects.filter(document__currency=currency, document__type="invoice")
+        kinds = lines.values_list("kind", flat=True)
         assert set(kinds) == set(LineItem.Kind.values)
 
 
@@ -57,7 +71,7 @@ def test_seed_makes_a_draft_a_canceled_and_a_fully_paid_invoice(seeded):
     assert {row["status"]: row["count"] for row in statuses} == {
         "Draft": 1,
         "Canceled": 1,
-        "Posted": 58,
+        "Posted": 58 + 8,
     }
     paid = BillingDocument.objects.get(balance=0)
     assert paid.amount > 0
@@ -100,7 +114,7 @@ def test_seed_makes_the_demo_users_with_their_permissions(seeded):
 
 
 def test_seed_prints_the_logins(seeded):
-    assert "Demo data: created 60 documents with" in seeded
+    assert "Demo data: created 68 documents with" in seeded
     assert "Sign in as finance / finance-demo-only." in seeded
     assert "Sign in as admin / admin-demo-only." in seeded
 

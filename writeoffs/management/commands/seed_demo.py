@@ -25,7 +25,7 @@ from writeoffs.importing import documents_import
 from writeoffs.models import WRITE_OFF_PERMISSION, WriteOffSettings
 
 SEED = 20261001
-DOCUMENT_COUNT = 60
+DOCUMENT_COUNT = 60  # invoices
 FIRST_NUMBER = 1001
 
 # The demo logins, for a local copy only; `make run` prints them too.
@@ -99,6 +99,16 @@ PLANS = [
     RatePlan("Premium Support", {"USD": "250.00", "EUR": "230.00", "JPY": "27500"}, 30),
 ]
 STORE_LICENSE = RatePlan("POS Terminal License", {"USD": "45.00"}, 30)
+# What a debit memo bills after the invoice: fees and adjustments.
+DEBIT_CHARGES = [
+    RatePlan("Late Payment Fee", {"USD": "25.00", "EUR": "25.00", "JPY": "3000"}, 1),
+    RatePlan("Usage Overage Adjustment", {"USD": "84.60", "EUR": "78.20", "JPY": "9300"}, 30),
+    RatePlan("Onsite Setup Service", {"USD": "350.00", "EUR": "320.00", "JPY": "38000"}, 1),
+    RatePlan("Expedited Shipping", {"USD": "42.50", "EUR": "39.90", "JPY": "4700"}, 1),
+]
+DEBIT_MEMO_COUNT = 8
+# The debit memos' customers: USD, EUR and JPY ones in turn.
+DEBIT_MEMO_CUSTOMERS = [0, 5, 9, 1, 6, 10, 2, 7]
 DISCOUNTS = [
     ("10% Loyalty Discount", Decimal("0.10")),
     ("Annual Prepay Discount 15%", Decimal("0.15")),
@@ -152,6 +162,7 @@ def demo_data(today: date) -> dict:
         status = {1: "Draft", 3: "Canceled"}.get(index, "Posted")
         invoice = _invoice(rng, _number(index), customer, today, status=status, paid=index == 2)
         documents.append(invoice)
+    documents += _debit_memos(today)
     return {
         "accounting_codes": ACCOUNTING_CODES,
         "reason_codes": REASON_CODES,
@@ -159,8 +170,30 @@ def demo_data(today: date) -> dict:
     }
 
 
-def _number(index: int) -> str:
-    return f"INV{FIRST_NUMBER + index:08d}"
+def _number(index: int, prefix: str = "INV") -> str:
+    return f"{prefix}{FIRST_NUMBER + index:08d}"
+
+
+def _debit_memos(today: date) -> list[dict]:
+    """A handful of posted debit memos (SPEC D1): one or two fees or adjustments each, every
+    third partly paid. They draw from a generator of their own, so the invoices stay the same."""
+    rng = random.Random(SEED + 1)
+    memos = []
+    for index, customer_index in enumerate(DEBIT_MEMO_CUSTOMERS):
+        customer = CUSTOMERS[customer_index]
+        document_date = today - timedelta(days=rng.randint(2, 60))
+        charges = rng.sample(DEBIT_CHARGES, rng.randint(1, 2))
+        groups = [
+            _charge_lines(customer, plan, document_date, n, None)
+            for n, plan in enumerate(charges, start=1)
+        ]
+        if index % 3 == 1:
+            _pay(groups[0], Decimal("0.5"), customer.currency)
+        lines = [line for group in groups for line in group]
+        memos.append(
+            _document(_number(index, "DM"), customer, document_date, lines, "Posted", "debit_memo")
+        )
+    return memos
 
 
 def _invoice(
@@ -196,10 +229,15 @@ def _chain_invoice(number: str, document_date: date) -> dict:
 
 
 def _document(
-    number: str, customer: Customer, document_date: date, lines: list[dict], status: str
+    number: str,
+    customer: Customer,
+    document_date: date,
+    lines: list[dict],
+    status: str,
+    document_type: str = "invoice",
 ) -> dict:
     return {
-        "type": "invoice",
+        "type": document_type,
         "number": number,
         "account": {"number": customer.number, "name": customer.name},
         "currency": customer.currency,
