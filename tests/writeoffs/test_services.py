@@ -12,6 +12,7 @@ from django.utils import timezone
 from billing.models import AccountingCode, BillingDocument, LineItem
 from tests.factories import (
     AccountingCodeFactory,
+    DebitMemoFactory,
     InvoiceFactory,
     ReasonCodeFactory,
     add_line,
@@ -34,10 +35,11 @@ pytestmark = pytest.mark.django_db
 MEMO_DATE = datetime.date(2026, 10, 15)
 
 
-@pytest.fixture
-def invoice():
-    """INV with Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
-    return invoice_with_all_kinds()
+@pytest.fixture(params=[InvoiceFactory, DebitMemoFactory], ids=["invoice", "debit memo"])
+def invoice(request):
+    """An invoice, or a debit memo, with Gold Plan 100.00, its tax 8.25, a discount -10.00 and
+    its tax -0.83: every rule holds for both kinds of billing document alike (SPEC D1)."""
+    return invoice_with_all_kinds(document_factory=request.param)
 
 
 @pytest.fixture
