@@ -114,3 +114,19 @@ def open_write_off_dialog(page, number, timeout=5000):
 
 def total(page):
     return page.locator("#write-off-amount")
+
+
+def save_and_see_the_memo(page, dialog, kind_name: str, total: str, balance: str):
+    """Save; the dialog closes and the document's page says which memo wrote off how much,
+    and shows the new balance. The memo."""
+    from writeoffs.models import CreditMemo
+
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    memo = CreditMemo.objects.latest("pk")
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"Credit memo {memo.number} wrote off {total} USD. "
+        f"The {kind_name} balance is now {balance} USD."
+    )
+    expect(page.locator("#document-balance")).to_have_text(f"{balance} USD")
+    return memo

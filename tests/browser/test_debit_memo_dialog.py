@@ -4,9 +4,8 @@ finding everything by role and label as for an invoice (SPEC D1, C6)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import amount_input, sign_in, total
+from tests.browser.conftest import amount_input, save_and_see_the_memo, sign_in, total
 from tests.factories import AccountFactory, DebitMemoFactory, invoice_with_all_kinds
-from writeoffs.models import CreditMemo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,14 +39,7 @@ def test_clerk_writes_off_a_debit_memo_line_by_line(page, debit_memo):
     amount_input(dialog, "CA State Tax").fill("1.65")
     expect(total(page)).to_have_text("21.65")
     expect(page.locator("#remaining-balance")).to_have_text("75.77")
-    dialog.get_by_role("button", name="Save").click()
-
-    expect(dialog).to_be_hidden()
-    memo = CreditMemo.objects.get()
-    expect(page.get_by_role("alert")).to_contain_text(
-        f"Credit memo {memo.number} wrote off 21.65 USD. The debit memo balance is now 75.77 USD."
-    )
-    expect(page.locator("#document-balance")).to_have_text("75.77 USD")
+    memo = save_and_see_the_memo(page, dialog, "debit memo", total="21.65", balance="75.77")
     page.get_by_role("link", name=memo.number).click()
     expect(page.get_by_role("link", name="Debit Memo DM00000101")).to_be_visible()
     assert memo.document == debit_memo

@@ -9,7 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import AccountingCode, BillingDocument, LineItem
-from tests.browser.conftest import amount_input, open_write_off_dialog, sign_in, total
+from tests.browser.conftest import (
+    amount_input,
+    open_write_off_dialog,
+    save_and_see_the_memo,
+    sign_in,
+    total,
+)
 from tests.factories import (
     InvoiceFactory,
 )
@@ -69,14 +75,7 @@ def test_clerk_writes_off_every_kind_of_line_and_finds_the_memo(page, invoice):
     expect(total(page)).to_have_text("38.97")
     expect(message).to_be_hidden()  # the answer that cleared it names no message for the line
     expect(amount_input(dialog, "CA State Tax")).to_have_attribute("aria-invalid", "false")
-    dialog.get_by_role("button", name="Save").click()
-
-    expect(dialog).to_be_hidden()
-    memo = CreditMemo.objects.get()
-    expect(page.get_by_role("alert")).to_contain_text(
-        f"Credit memo {memo.number} wrote off 38.97 USD. The invoice balance is now 58.45 USD."
-    )
-    expect(page.locator("#document-balance")).to_have_text("58.45 USD")
+    memo = save_and_see_the_memo(page, dialog, "invoice", total="38.97", balance="58.45")
     balances = page.locator("table.line-items tbody tr td:last-child")
     expect(balances).to_have_text(["60.00", "4.95", "-6.00", "-0.50"])
 
