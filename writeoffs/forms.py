@@ -1,4 +1,4 @@
-"""The Write Off Invoice dialog's form, and the Credit Memos filters.
+"""The Write Off Invoice (or Debit Memo) dialog's form, and the Credit Memos filters.
 
 The dialog's form only reads: each field turns text into a typed value (`to_python`), and what
 cannot be read becomes a problem of the proposal it hands on. Every rule is the one check's
