@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from billing.models import Account, AccountingCode, BillingDocument, Invoice, LineItem
+from billing.models import Account, AccountingCode, BillingDocument, DebitMemo, Invoice, LineItem
 from writeoffs.checks import LineAmount, WriteOffProposal
 from writeoffs.models import ReasonCode
 from writeoffs.services import document_write_off
@@ -68,6 +68,16 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     balance = Decimal(0)
 
 
+class DebitMemoFactory(InvoiceFactory):
+    """A debit memo with no lines, as `InvoiceFactory` makes an invoice."""
+
+    class Meta:
+        model = DebitMemo
+
+    type = BillingDocument.Type.DEBIT_MEMO
+    number = factory.Sequence(lambda n: f"DM{n:08d}")
+
+
 class LineItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = LineItem
@@ -100,11 +110,12 @@ def add_line(document, kind=LineItem.Kind.CHARGE, amount="100.00", balance=None,
     return line
 
 
-def invoice_with_all_kinds(currency="USD", **kwargs):
-    """The SPEC C7 example: a charge with its tax, a discount and the discount's tax."""
+def invoice_with_all_kinds(currency="USD", document_factory=InvoiceFactory, **kwargs):
+    """The SPEC C7 example: a charge with its tax, a discount and the discount's tax; a debit
+    memo with `document_factory=DebitMemoFactory`."""
     deferred = AccountingCodeFactory(code="2500", type=AccountingCode.Type.DEFERRED_REVENUE)
     tax_code = AccountingCodeFactory(code="2200", type=AccountingCode.Type.SALES_TAX_PAYABLE)
-    invoice = InvoiceFactory(currency=currency, **kwargs)
+    invoice = document_factory(currency=currency, **kwargs)
     charge = add_line(
         invoice,
         description="Gold Plan",

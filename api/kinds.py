@@ -1,0 +1,43 @@
+"""The kinds of billing document the API serves, each named as Zuora's REST API names it: its
+path, its write-off request (whose items carry `invoiceItemId` or `debitMemoItemId`) and its
+response. Everything else about them is one implementation."""
+
+from dataclasses import dataclass
+
+from api.schemas import (
+    DebitMemoOut,
+    DocumentOut,
+    InvoiceOut,
+    WriteOffDebitMemoRequest,
+    WriteOffInvoiceRequest,
+    WriteOffRequest,
+)
+from billing.models import DEBIT_MEMOS, INVOICES, DocumentKind
+
+
+@dataclass(frozen=True)
+class ApiKind:
+    kind: DocumentKind
+    #: Zuora's name of the object, which its paths, operation ids and fields are made from.
+    name: str
+    #: With its article, for summaries: "an invoice".
+    called: str
+    request: type[WriteOffRequest]
+    response: type[DocumentOut]
+
+    @property
+    def segment(self) -> str:
+        """The path segment, as in Zuora's `/v1/invoices/{key}/write-off` and
+        `/v1/debitmemos/{key}/write-off`."""
+        return f"{self.name.lower()}s"
+
+    @property
+    def noun(self) -> str:
+        return self.kind.name.lower()
+
+
+INVOICE_API = ApiKind(INVOICES, "Invoice", "an invoice", WriteOffInvoiceRequest, InvoiceOut)
+DEBIT_MEMO_API = ApiKind(
+    DEBIT_MEMOS, "DebitMemo", "a debit memo", WriteOffDebitMemoRequest, DebitMemoOut
+)
+API_KINDS = (INVOICE_API, DEBIT_MEMO_API)
