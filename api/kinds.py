@@ -12,7 +12,7 @@ from api.schemas import (
     WriteOffInvoiceRequest,
     WriteOffRequest,
 )
-from billing.models import DEBIT_MEMOS, INVOICES, DocumentKind
+from billing.models import DEBIT_MEMOS, INVOICES, BillingDocument, DocumentKind
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,12 @@ class ApiKind:
         return f"{self.name.lower()}s"
 
     @property
+    def reference(self) -> str:
+        """The field of a credit memo that names the document it is applied to:
+        `invoiceNumber`, `debitMemoNumber`."""
+        return f"{self.name[0].lower()}{self.name[1:]}Number"
+
+    @property
     def noun(self) -> str:
         return self.kind.name.lower()
 
@@ -41,3 +47,7 @@ DEBIT_MEMO_API = ApiKind(
     DEBIT_MEMOS, "DebitMemo", "a debit memo", WriteOffDebitMemoRequest, DebitMemoOut
 )
 API_KINDS = (INVOICE_API, DEBIT_MEMO_API)
+
+
+def api_kind(document: BillingDocument) -> ApiKind:
+    return next(kind for kind in API_KINDS if kind.kind.type == document.type)

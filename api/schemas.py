@@ -272,7 +272,12 @@ class CreditMemoOut(BaseModel):
     success: Literal[True]
     id: str
     number: str
-    invoiceNumber: str
+    invoiceNumber: str | None = Field(
+        description="The invoice the memo is applied to; null when it is applied to a debit memo."
+    )
+    debitMemoNumber: str | None = Field(
+        description="The debit memo the memo is applied to; null when it is applied to an invoice."
+    )
     memoDate: date
     reasonCode: str
     comment: str
@@ -336,13 +341,17 @@ def write_off_body(memo) -> dict:
     }
 
 
-def credit_memo_body(memo, items) -> dict:
+def credit_memo_body(memo, items, *, applied_to: str) -> dict:
+    """`applied_to` is the field that names the memo's document by its kind (`invoiceNumber`,
+    `debitMemoNumber`); the other one is null."""
     currency = memo.document.currency
     return {
         "success": True,
         "id": str(memo.pk),
         "number": memo.number,
-        "invoiceNumber": memo.document.number,
+        "invoiceNumber": None,
+        "debitMemoNumber": None,
+        applied_to: memo.document.number,
         "memoDate": memo.memo_date,
         "reasonCode": memo.reason_code.name,
         "comment": memo.comment,

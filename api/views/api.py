@@ -21,7 +21,7 @@ from ninja.openapi.schema import REF_TEMPLATE
 from api.auth import BEARER_CHALLENGE, BearerToken
 from api.errors import ApiError, Code, Reason
 from api.idempotency import idempotent
-from api.kinds import API_KINDS, ApiKind
+from api.kinds import API_KINDS, ApiKind, api_kind
 from api.schemas import (
     CreditMemoOut,
     RefusalOut,
@@ -172,7 +172,8 @@ for kind in API_KINDS:
 @api.get("/credit-memos/{number}/", include_in_schema=False, **CREDIT_MEMO)
 def credit_memo_detail(request, number: str):
     memo = _found(writeoff_selectors.credit_memo_get, number, "credit memo")
-    return credit_memo_body(memo, writeoff_selectors.credit_memo_items(memo))
+    items = writeoff_selectors.credit_memo_items(memo)
+    return credit_memo_body(memo, items, applied_to=api_kind(memo.document).reference)
 
 
 def _write_off(request, kind: ApiKind, number: str, key: LedgerKey | None) -> tuple[int, dict]:

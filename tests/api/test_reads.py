@@ -82,8 +82,11 @@ def test_a_document_of_the_other_kind_is_not_found(get_as_clerk, kind, other):
     assert reasons(response) == [("not_found", None)]
 
 
-def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, invoice):
-    document, charge, tax, *_ = invoice
+@pytest.mark.parametrize(
+    ("kind", "applied_to"), [(INVOICE, "invoiceNumber"), (DEBIT_MEMO, "debitMemoNumber")], ids=str
+)
+def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, example, applied_to):
+    document, charge, tax, *_ = example
     memo = write_off(
         document=document,
         user=clerk,
@@ -100,7 +103,9 @@ def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, invoice):
         "success": True,
         "id": str(memo.pk),
         "number": "CM00000001",
-        "invoiceNumber": "INV00000101",
+        "invoiceNumber": None,
+        "debitMemoNumber": None,
+        applied_to: document.number,
         "memoDate": "2026-10-15",
         "reasonCode": "Charge Dispute",
         "comment": "Disputed",
