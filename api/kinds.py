@@ -24,6 +24,9 @@ class ApiKind:
     called: str
     request: type[WriteOffRequest]
     response: type[DocumentOut]
+    #: Other path segments a document is also read under: Zuora's SDK reads a debit memo at
+    #: `/v1/debit-memos/{key}`, while it writes one off at `/v1/debitmemos/{key}/write-off`.
+    read_aliases: tuple[str, ...] = ()
 
     @property
     def segment(self) -> str:
@@ -44,7 +47,12 @@ class ApiKind:
 
 INVOICE_API = ApiKind(INVOICES, "Invoice", "an invoice", WriteOffInvoiceRequest, InvoiceOut)
 DEBIT_MEMO_API = ApiKind(
-    DEBIT_MEMOS, "DebitMemo", "a debit memo", WriteOffDebitMemoRequest, DebitMemoOut
+    DEBIT_MEMOS,
+    "DebitMemo",
+    "a debit memo",
+    WriteOffDebitMemoRequest,
+    DebitMemoOut,
+    ("debit-memos",),
 )
 API_KINDS = (INVOICE_API, DEBIT_MEMO_API)
 

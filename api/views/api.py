@@ -125,6 +125,10 @@ def _document_routes(kind: ApiKind) -> None:
         lines = [display.line for display in billing_selectors.document_lines(document)]
         return document_body(document, lines)
 
+    for alias in kind.read_aliases:
+        for spelling in (f"/{alias}/{{number}}", f"/{alias}/{{number}}/"):
+            api.get(spelling, include_in_schema=False, **read)(document_detail)
+
     @api.put(
         f"{path}/write-off",
         operation_id=f"writeOff{kind.name}",

@@ -61,6 +61,14 @@ def test_document_is_returned_with_its_lines_in_reading_order(get_as_clerk, kind
     ]
 
 
+def test_a_debit_memo_is_also_read_where_zuoras_sdk_reads_it(get_as_clerk):
+    number = DEBIT_MEMO.with_all_kinds()[0].number
+    response = get_as_clerk(f"/api/v1/debit-memos/{number}")
+    assert response.status_code == 200
+    assert response.json() == get_as_clerk(DEBIT_MEMO.path(number)).json()
+    assert get_as_clerk(f"/api/v1/debit-memos/{number}/").status_code == 200
+
+
 def test_amounts_have_the_currencys_digits(get_as_clerk, kind):
     document = kind.factory(number=kind.number(200), currency="JPY")
     LineItemFactory(document=document, amount=Decimal(1500))
