@@ -70,7 +70,7 @@ def _line_id(value) -> int:
         return int(value)
     raise _refuse(
         Code.INVALID_ID,
-        "Send the line's id as a string of digits, as GET /api/v1/invoices/{number} shows it.",
+        "Send the line's id as a string of digits, as the document's lines[].id shows it.",
     )
 
 
@@ -125,17 +125,37 @@ class TaxationItemRequest(_Request):
     amount: Amount = Field(Decimal(0), description="Left out: zero.")
 
 
-class WriteOffItemRequest(_Request):
-    invoiceItemId: LineId = Field(description="A charge or discount line of the invoice.")
+class WriteOffItem(_Request):
+    """An `items[]` entry: a charge or discount line with its own tax lines. Each kind of
+    document names the line's id as Zuora does, by an alias in its subclass."""
+
+    line_id: LineId
     amountWithoutTax: Amount = Field(Decimal(0), description="Left out: zero.")
     taxationItems: list[TaxationItemRequest] = Field(
         default_factory=list, description="The item's own tax lines to write off."
     )
 
+    @classmethod
+    def line_id_name(cls) -> str:
+        """The line id's name in the JSON: `invoiceItemId` or `debitMemoItemId`."""
+        return cls.model_fields["line_id"].alias
 
-class WriteOffRequest(_Request):
+
+class WriteOffInvoiceItem(WriteOffItem):
+    line_id: LineId = Field(
+        alias="invoiceItemId", description="A charge or discount line of the invoice."
+    )
+
+
+class WriteOffDebitMemoItem(WriteOffItem):
+    line_id: LineId = Field(
+        alias="debitMemoItemId", description="A charge or discount line of the debit memo."
+    )
+
+
+class WriteOffRequest[Item: WriteOffItem](_Request):
     memoDate: MemoDate | None = Field(
-        None, description="Left out: today, or the invoice date when that is later."
+        None, description="Left out: today, or the document date when that is later."
     )
     reasonCode: Text | None = Field(None, description="Left out or empty: the default reason.")
     comment: Text | None = Field(None, description=f"At most {MAX_COMMENT_LENGTH} characters.")
@@ -143,7 +163,7 @@ class WriteOffRequest(_Request):
     nonRevenueWriteOffAccountingCode: Text | None = Field(
         None, description="Required when revenueImpacting is No: a BadDebt or OtherExpenses code."
     )
-    items: list[WriteOffItemRequest] = Field(
+    items: list[Item] = Field(
         None,
         min_length=1,
         description="The amount to write off per line; lines left out are not written off. "
@@ -151,13 +171,23 @@ class WriteOffRequest(_Request):
     )
 
 
-def read_write_off_request(body: bytes) -> WriteOffRequest:
-    """The body of a write-off, or `ApiError(400)` naming each field that cannot be read.
+# Named as Zuora's SDK names them.
+class WriteOffInvoiceRequest(WriteOffRequest[WriteOffInvoiceItem]):
+    pass
+
+
+class WriteOffDebitMemoRequest(WriteOffRequest[WriteOffDebitMemoItem]):
+    pass
+
+
+def read_write_off_request(body: bytes, model: type[WriteOffRequest]) -> WriteOffRequest:
+    """The body of a write-off read as `model`, or `ApiError(400)` naming each field that
+    cannot be read.
 
     An empty body asks for the defaults: the full balance, today, the default reason."""
     data = read_json(body) if body.strip() else {}
     try:
-        return WriteOffRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         raise ApiError(400, *shape_reasons(error.errors(include_url=False))) from None
 
@@ -200,19 +230,33 @@ class LineOut(BaseModel):
     balance: DecimalString
 
 
-class InvoiceOut(BaseModel):
+class DocumentOut(BaseModel):
+    """A billing document with its lines. Each kind names its number and date as Zuora does,
+    by aliases in its subclass; `document_body` fills the fields by their own names."""
+
+    model_config = ConfigDict(validate_by_name=True)
+
     success: Literal[True]
     id: str
-    invoiceNumber: str
+    number: str
     accountNumber: str
     accountName: str
     currency: str
-    invoiceDate: date
+    documentDate: date
     dueDate: date
     status: str
     amount: DecimalString
     balance: DecimalString
     lines: list[LineOut]
+
+
+class InvoiceOut(DocumentOut):
+    number: str = Field(alias="invoiceNumber")
+    documentDate: date = Field(alias="invoiceDate")
+
+
+class DebitMemoOut(DocumentOut):
+    documentDate: date = Field(alias="debitMemoDate")
 
 
 class CreditMemoItemOut(BaseModel):
@@ -228,7 +272,12 @@ class CreditMemoOut(BaseModel):
     success: Literal[True]
     id: str
     number: str
-    invoiceNumber: str
+    invoiceNumber: str | None = Field(
+        description="The invoice the memo is applied to; null when it is applied to a debit memo."
+    )
+    debitMemoNumber: str | None = Field(
+        description="The debit memo the memo is applied to; null when it is applied to an invoice."
+    )
     memoDate: date
     reasonCode: str
     comment: str
@@ -250,20 +299,21 @@ def _yes_no(flag: bool) -> str:
     return "Yes" if flag else "No"
 
 
-def invoice_body(invoice, lines: list[LineItem]) -> dict:
-    currency = invoice.currency
+def document_body(document, lines: list[LineItem]) -> dict:
+    """The fields of `DocumentOut`, by their own names (the kind's model names them)."""
+    currency = document.currency
     return {
         "success": True,
-        "id": str(invoice.pk),
-        "invoiceNumber": invoice.number,
-        "accountNumber": invoice.account.number,
-        "accountName": invoice.account.name,
+        "id": str(document.pk),
+        "number": document.number,
+        "accountNumber": document.account.number,
+        "accountName": document.account.name,
         "currency": currency,
-        "invoiceDate": invoice.date,
-        "dueDate": invoice.due_date,
-        "status": invoice.status,
-        "amount": decimal_string(invoice.amount, currency),
-        "balance": decimal_string(invoice.balance, currency),
+        "documentDate": document.date,
+        "dueDate": document.due_date,
+        "status": document.status,
+        "amount": decimal_string(document.amount, currency),
+        "balance": decimal_string(document.balance, currency),
         "lines": [
             {
                 "id": str(line.pk),
@@ -291,13 +341,17 @@ def write_off_body(memo) -> dict:
     }
 
 
-def credit_memo_body(memo, items) -> dict:
+def credit_memo_body(memo, items, *, applied_to: str) -> dict:
+    """`applied_to` is the field that names the memo's document by its kind (`invoiceNumber`,
+    `debitMemoNumber`); the other one is null."""
     currency = memo.document.currency
     return {
         "success": True,
         "id": str(memo.pk),
         "number": memo.number,
-        "invoiceNumber": memo.document.number,
+        "invoiceNumber": None,
+        "debitMemoNumber": None,
+        applied_to: memo.document.number,
         "memoDate": memo.memo_date,
         "reasonCode": memo.reason_code.name,
         "comment": memo.comment,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from api.errors import ApiError, Reason
-from api.schemas import WriteOffItemRequest, WriteOffRequest, read_write_off_request
+from api.schemas import WriteOffItem, WriteOffRequest, read_write_off_request
 from billing import selectors as billing_selectors
 from billing.models import BillingDocument, LineItem
 from writeoffs import selectors as writeoff_selectors
@@ -53,9 +53,17 @@ class _LinePath:
     amount: str
 
 
-def write_off(*, document: BillingDocument, user, body: bytes, key: LedgerKey | None) -> CreditMemo:
-    """Write off `document` as the JSON `body` asks; `ApiError` (400 or 422) when it cannot."""
-    request = read_write_off_request(body)
+def write_off(
+    *,
+    document: BillingDocument,
+    user,
+    body: bytes,
+    request_model: type[WriteOffRequest],
+    key: LedgerKey | None,
+) -> CreditMemo:
+    """Write off `document` as the JSON `body`, read as the document kind's `request_model`,
+    asks; `ApiError` (400 or 422) when it cannot."""
+    request = read_write_off_request(body, request_model)
     proposal, paths = _proposal(document, request)
     try:
         return document_write_off(document=document, user=user, proposal=proposal, key=key)
@@ -85,11 +93,11 @@ def _proposal(
     return proposal, paths
 
 
-def _line_amounts(items: list[WriteOffItemRequest]) -> tuple[list[LineAmount], list[_LinePath]]:
+def _line_amounts(items: list[WriteOffItem]) -> tuple[list[LineAmount], list[_LinePath]]:
     lines, paths = [], []
     for i, item in enumerate(items):
-        lines.append(LineAmount(item.invoiceItemId, item.amountWithoutTax))
-        paths.append(_LinePath(f"items[{i}].invoiceItemId", f"items[{i}].amountWithoutTax"))
+        lines.append(LineAmount(item.line_id, item.amountWithoutTax))
+        paths.append(_LinePath(f"items[{i}].{item.line_id_name()}", f"items[{i}].amountWithoutTax"))
         for j, tax in enumerate(item.taxationItems):
             path = f"items[{i}].taxationItems[{j}]"
             lines.append(LineAmount(tax.taxationItemId, tax.amount))
@@ -97,7 +105,7 @@ def _line_amounts(items: list[WriteOffItemRequest]) -> tuple[list[LineAmount], l
     return lines, paths
 
 
-def _nesting_problems(document: BillingDocument, items: list[WriteOffItemRequest]) -> list[Problem]:
+def _nesting_problems(document: BillingDocument, items: list[WriteOffItem]) -> list[Problem]:
     """An item must be a charge or discount, and each of its taxation items one of its own tax
     lines. Each problem is keyed as the check keys the line: its place among the line amounts.
     An id that is no line of the document passes here: the check refuses it, as for the dialog.
@@ -109,10 +117,10 @@ def _nesting_problems(document: BillingDocument, items: list[WriteOffItemRequest
     }
     problems, index = [], 0
     for item in items:
-        problems.append(_misplaced(lines, item.invoiceItemId, index))
+        problems.append(_misplaced(lines, item.line_id, index))
         index += 1
         for tax in item.taxationItems:
-            problems.append(_misplaced(lines, tax.taxationItemId, index, item.invoiceItemId))
+            problems.append(_misplaced(lines, tax.taxationItemId, index, item.line_id))
             index += 1
     return [problem for problem in problems if problem]
 

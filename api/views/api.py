@@ -1,6 +1,8 @@
-"""The write-off API under /api/v1/ (SPEC C8): Zuora's paths and JSON, served by the selectors
-and the write-off service the screens use.
+"""The write-off API under /api/v1/ (SPEC C8, D1): Zuora's paths and JSON, served by the
+selectors and the write-off service the screens use.
 
+Invoices and debit memos are served by the same views, registered once per kind
+(`api.kinds`): only their paths, the item id of a write-off and a few response names differ.
 django-ninja builds the OpenAPI document from the schemas below and serves it with Swagger UI
 from its own packaged static files (no CDN). The write-off body is read by the view itself, so
 its schema is added to the document by `WriteOffApi`.
@@ -19,19 +21,18 @@ from ninja.openapi.schema import REF_TEMPLATE
 from api.auth import BEARER_CHALLENGE, BearerToken
 from api.errors import ApiError, Code, Reason
 from api.idempotency import idempotent
+from api.kinds import API_KINDS, ApiKind, api_kind
 from api.schemas import (
     CreditMemoOut,
-    InvoiceOut,
     RefusalOut,
     WriteOffOut,
-    WriteOffRequest,
     credit_memo_body,
-    invoice_body,
+    document_body,
     write_off_body,
 )
 from api.writeoff import write_off
 from billing import selectors as billing_selectors
-from billing.models import DOCUMENT_NUMBER_PATTERN, INVOICES, VIEW_DOCUMENTS
+from billing.models import DOCUMENT_NUMBER_PATTERN, VIEW_DOCUMENTS
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.keys import MAX_KEY_LENGTH, LedgerKey
 from writeoffs.models import WRITE_OFF_PERMISSION
@@ -40,16 +41,21 @@ from writeoffs.models import WRITE_OFF_PERMISSION
 class WriteOffApi(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)
-        body = WriteOffRequest.model_json_schema(ref_template=REF_TEMPLATE)
-        schema["components"]["schemas"].update(body.pop("$defs"), WriteOffRequest=body)
+        components = schema["components"]["schemas"]
+        for kind in API_KINDS:
+            body = kind.request.model_json_schema(ref_template=REF_TEMPLATE)
+            components.update(body.pop("$defs"))
+            components[kind.request.__name__] = body
         return schema
 
 
 api = WriteOffApi(
     title="Write-off API",
     version="1",
-    description="Write off invoices as Zuora's `PUT /v1/invoices/{invoiceKey}/write-off` does. "
-    "Every request needs `Authorization: Bearer <token>` (`python manage.py create_api_token`).",
+    description="Write off invoices and debit memos as Zuora's "
+    "`PUT /v1/invoices/{invoiceKey}/write-off` and `PUT /v1/debitmemos/{debitMemoKey}/write-off` "
+    "do. Every request needs `Authorization: Bearer <token>` "
+    "(`python manage.py create_api_token`).",
     urls_namespace="api-v1",
     # Swagger UI would otherwise call out to validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
@@ -57,86 +63,107 @@ api = WriteOffApi(
     docs_decorator=login_required,
 )
 
-view_invoices = BearerToken(VIEW_DOCUMENTS)
-write_off_invoices = BearerToken(WRITE_OFF_PERMISSION)
+view_documents = BearerToken(VIEW_DOCUMENTS)
+write_off_documents = BearerToken(WRITE_OFF_PERMISSION)
 
 DOCUMENT_NUMBER = re.compile(DOCUMENT_NUMBER_PATTERN)
 IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 READ_REFUSALS = frozenset({401, 403, 404})
 WRITE_OFF_REFUSALS = frozenset({400, 401, 403, 404, 409, 422})
-WRITE_OFF_BODY = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="WriteOffRequest")}}
-        },
-    },
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
-            "description": "A retry with the same key and body gets the first response back.",
-        }
-    ],
+WRITE_OFF = {
+    "auth": write_off_documents,
+    "response": {200: WriteOffOut, WRITE_OFF_REFUSALS: RefusalOut},
 }
+CREDIT_MEMO = {"auth": view_documents, "response": {200: CreditMemoOut, READ_REFUSALS: RefusalOut}}
+
+
+def _write_off_body(kind: ApiKind) -> dict:
+    """The OpenAPI request body and header of a write-off of `kind`."""
+    return {
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": REF_TEMPLATE.format(model=kind.request.__name__)}
+                }
+            },
+        },
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
+                "description": "A retry with the same key and body gets the first response back.",
+            }
+        ],
+    }
 
 
 # Each path is also routed with a trailing slash (out of the document): APPEND_SLASH cannot
 # redirect a PUT, and a client that adds the slash should not get an HTML 404.
-INVOICE = {"auth": view_invoices, "response": {200: InvoiceOut, READ_REFUSALS: RefusalOut}}
-WRITE_OFF = {
-    "auth": write_off_invoices,
-    "response": {200: WriteOffOut, WRITE_OFF_REFUSALS: RefusalOut},
-}
-CREDIT_MEMO = {"auth": view_invoices, "response": {200: CreditMemoOut, READ_REFUSALS: RefusalOut}}
+def _document_routes(kind: ApiKind) -> None:
+    """`GET /<kind>/{number}` and `PUT /<kind>/{number}/write-off`."""
+    path = f"/{kind.segment}/{{number}}"
+    # The response names the document's number and date as the kind does (its aliases).
+    read = {
+        "auth": view_documents,
+        "response": {200: kind.response, READ_REFUSALS: RefusalOut},
+        "by_alias": True,
+    }
+
+    @api.get(
+        path,
+        operation_id=f"get{kind.name}",
+        summary=f"Retrieve {kind.called} with its lines",
+        tags=[kind.kind.plural],
+        **read,
+    )
+    @api.get(f"{path}/", include_in_schema=False, **read)
+    def document_detail(request, number: str):
+        document = _document(kind, number)
+        lines = [display.line for display in billing_selectors.document_lines(document)]
+        return document_body(document, lines)
+
+    for alias in kind.read_aliases:
+        for spelling in (f"/{alias}/{{number}}", f"/{alias}/{{number}}/"):
+            api.get(spelling, include_in_schema=False, **read)(document_detail)
+
+    @api.put(
+        f"{path}/write-off",
+        operation_id=f"writeOff{kind.name}",
+        summary=f"Write off {kind.called}",
+        tags=[kind.kind.plural],
+        description="No `items`: every line's whole balance. No `memoDate`: today (the "
+        f"{kind.noun} date if that is later). No `reasonCode`: the default reason. Amounts are "
+        "plain decimals, as JSON numbers or strings.",
+        openapi_extra=_write_off_body(kind),
+        **WRITE_OFF,
+    )
+    @api.put(f"{path}/write-off/", include_in_schema=False, **WRITE_OFF)
+    def write_off_document(request, number: str, response: HttpResponse):
+        run = partial(_write_off, request, kind, number)
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return Status(*run(None))
+        if not IDEMPOTENCY_KEY.fullmatch(key):
+            raise ApiError(
+                400,
+                Reason(
+                    Code.INVALID_IDEMPOTENCY_KEY,
+                    f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+                    "e.g. a UUID.",
+                    "Idempotency-Key",
+                ),
+            )
+        status, body, replayed = idempotent(request, key, run)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return Status(status, body)
 
 
-@api.get(
-    "/invoices/{number}",
-    operation_id="getInvoice",
-    summary="Retrieve an invoice with its lines",
-    tags=["Invoices"],
-    **INVOICE,
-)
-@api.get("/invoices/{number}/", include_in_schema=False, **INVOICE)
-def invoice_detail(request, number: str):
-    invoice = _found(partial(billing_selectors.document_get, INVOICES), number, "invoice")
-    lines = [display.line for display in billing_selectors.document_lines(invoice)]
-    return invoice_body(invoice, lines)
-
-
-@api.put(
-    "/invoices/{number}/write-off",
-    operation_id="writeOffInvoice",
-    summary="Write off an invoice",
-    tags=["Invoices"],
-    description="No `items`: every line's whole balance. No `memoDate`: today (the invoice "
-    "date if that is later). No `reasonCode`: the default reason. Amounts are plain decimals, "
-    "as JSON numbers or strings.",
-    openapi_extra=WRITE_OFF_BODY,
-    **WRITE_OFF,
-)
-@api.put("/invoices/{number}/write-off/", include_in_schema=False, **WRITE_OFF)
-def write_off_invoice(request, number: str, response: HttpResponse):
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return Status(*_write_off(request, number, None))
-    if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise ApiError(
-            400,
-            Reason(
-                Code.INVALID_IDEMPOTENCY_KEY,
-                f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
-                "e.g. a UUID.",
-                "Idempotency-Key",
-            ),
-        )
-    status, body, replayed = idempotent(request, key, partial(_write_off, request, number))
-    if replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(status, body)
+for kind in API_KINDS:
+    _document_routes(kind)
 
 
 @api.get(
@@ -149,16 +176,28 @@ def write_off_invoice(request, number: str, response: HttpResponse):
 @api.get("/credit-memos/{number}/", include_in_schema=False, **CREDIT_MEMO)
 def credit_memo_detail(request, number: str):
     memo = _found(writeoff_selectors.credit_memo_get, number, "credit memo")
-    return credit_memo_body(memo, writeoff_selectors.credit_memo_items(memo))
+    items = writeoff_selectors.credit_memo_items(memo)
+    return credit_memo_body(memo, items, applied_to=api_kind(memo.document).reference)
 
 
-def _write_off(request, number: str, key: LedgerKey | None) -> tuple[int, dict]:
+def _write_off(request, kind: ApiKind, number: str, key: LedgerKey | None) -> tuple[int, dict]:
     try:
-        invoice = _found(partial(billing_selectors.document_get, INVOICES), number, "invoice")
-        memo = write_off(document=invoice, user=request.auth, body=request.body, key=key)
+        document = _document(kind, number)
+        memo = write_off(
+            document=document,
+            user=request.auth,
+            body=request.body,
+            request_model=kind.request,
+            key=key,
+        )
     except ApiError as error:
         return error.status, error.body()
     return 200, write_off_body(memo)
+
+
+def _document(kind: ApiKind, number: str):
+    """The document of that kind and number; 404 for a document of the other kind too."""
+    return _found(partial(billing_selectors.document_get, kind.kind), number, kind.noun)
 
 
 def _found(get, number: str, noun: str):

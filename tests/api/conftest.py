@@ -1,11 +1,13 @@
-"""Fixtures for calling the API as a script would: with a bearer token and a raw JSON body."""
+"""Fixtures for calling the API as a script would: with a bearer token and a raw JSON body.
+
+A test that asks for `kind` (or `example`) runs once for invoices and once for debit memos."""
 
 import json
 
 import pytest
 
 from api.services import api_token_create
-from tests.api.helpers import bearer, write_off_path
+from tests.api.helpers import KINDS, bearer
 from tests.factories import invoice_with_all_kinds
 
 
@@ -21,13 +23,13 @@ def viewer_token(viewer) -> str:
 
 @pytest.fixture
 def put_write_off(client, clerk_token):
-    """`put_write_off(number, body, **headers)`: a PUT as the clerk. A `str` body is sent as it
+    """`put_write_off(path, body, **headers)`: a PUT as the clerk. A `str` body is sent as it
     is (to send `1e3` or `NaN`), anything else as JSON."""
 
-    def put(number, body, token=clerk_token, **headers):
+    def put(path, body, token=clerk_token, **headers):
         data = body if isinstance(body, str | bytes) else json.dumps(body)
         return client.put(
-            write_off_path(number),
+            path,
             data,
             content_type="application/json",
             headers={**bearer(token), **headers},
@@ -48,3 +50,15 @@ def get_as_clerk(client, clerk_token):
 def invoice():
     """INV00000101: Gold Plan 100.00, its tax 8.25, a discount -10.00 and its tax -0.83."""
     return invoice_with_all_kinds(number="INV00000101")
+
+
+@pytest.fixture(params=KINDS, ids=str)
+def kind(request):
+    """Invoices, then debit memos: what the API does for one it does for the other."""
+    return request.param
+
+
+@pytest.fixture
+def example(kind):
+    """INV00000101 or DM00000101, as `invoice`: the charge, its tax, the discount, its tax."""
+    return kind.with_all_kinds()

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 INVOICE = "/api/v1/invoices/INV00000101"
 
 
-def test_request_without_a_token_gets_401_with_a_bearer_challenge(client, invoice):
-    response = client.get(INVOICE)
+def test_request_without_a_token_gets_401_with_a_bearer_challenge(client, kind, example):
+    response = client.get(kind.path(kind.number()))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert reasons(response) == [("not_authenticated", None)]
@@ -60,17 +60,20 @@ def test_token_of_an_inactive_user_gets_401(client, clerk, clerk_token, invoice)
     assert client.get(INVOICE, headers=bearer(clerk_token)).status_code == 401
 
 
-def test_token_of_a_user_without_permission_to_see_invoices_gets_403(client, invoice):
+def test_token_of_a_user_without_permission_to_see_documents_gets_403(client, kind, example):
     token = api_token_create(user=UserFactory(username="nobody"), name="x")[1]
-    response = client.get(INVOICE, headers=bearer(token))
+    response = client.get(kind.path(kind.number()), headers=bearer(token))
     assert response.status_code == 403
     assert reasons(response) == [("permission_denied", None)]
 
 
-def test_token_of_a_user_without_permission_to_write_off_gets_403(client, viewer_token, invoice):
-    assert client.get(INVOICE, headers=bearer(viewer_token)).status_code == 200
+def test_token_of_a_user_without_permission_to_write_off_gets_403(
+    client, viewer_token, kind, example
+):
+    number = kind.number()
+    assert client.get(kind.path(number), headers=bearer(viewer_token)).status_code == 200
     response = client.put(
-        write_off_path("INV00000101"), "{}", "application/json", headers=bearer(viewer_token)
+        kind.write_off_path(number), "{}", "application/json", headers=bearer(viewer_token)
     )
     assert response.status_code == 403
     assert reasons(response) == [("permission_denied", None)]

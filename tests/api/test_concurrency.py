@@ -1,4 +1,5 @@
-"""Sixteen scripts writing off one invoice through the API at once never over-credit it (W11)."""
+"""Sixteen scripts writing off one invoice, or one debit memo, through the API at once never
+over-credit it (W11)."""
 
 import threading
 from decimal import Decimal
@@ -8,9 +9,9 @@ from django.db import connection
 from django.test import Client
 
 from billing.models import BillingDocument, LineItem
-from tests.api.helpers import bearer, write_off_path
+from tests.api.helpers import bearer
 from tests.conftest import postgresql_only
-from tests.factories import InvoiceFactory, add_line
+from tests.factories import add_line
 from writeoffs.models import CreditMemo
 
 THREADS = 16
@@ -18,14 +19,12 @@ THREADS = 16
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_api_write_offs_never_take_the_balance_below_zero(clerk_token):
-    invoice = InvoiceFactory(number="INV00000101")
-    charges = [add_line(invoice, amount="100.00") for _ in range(2)]
-    original = invoice.balance  # 200.00, while sixteen requests ask for 16 x 30.00 = 480.00
+def test_concurrent_api_write_offs_never_take_the_balance_below_zero(clerk_token, kind):
+    document = kind.factory(number=kind.number())
+    charges = [add_line(document, amount="100.00") for _ in range(2)]
+    original = document.balance  # 200.00, while sixteen requests ask for 16 x 30.00 = 480.00
     body = {
-        "items": [
-            {"invoiceItemId": str(charge.pk), "amountWithoutTax": 15.00} for charge in charges
-        ]
+        "items": [{kind.item_id: str(charge.pk), "amountWithoutTax": 15.00} for charge in charges]
     }
     start = threading.Barrier(THREADS)
     responses = []
@@ -35,7 +34,7 @@ def test_concurrent_api_write_offs_never_take_the_balance_below_zero(clerk_token
             start.wait()
             responses.append(
                 Client().put(
-                    write_off_path(invoice.number),
+                    kind.write_off_path(document.number),
                     body,
                     content_type="application/json",
                     headers=bearer(clerk_token),
@@ -56,11 +55,11 @@ def test_concurrent_api_write_offs_never_take_the_balance_below_zero(clerk_token
     refusals = {r.json()["reasons"][0]["code"] for r in responses if r.status_code == 422}
     assert refusals <= {"above_line_balance", "total_above_balance"}
 
-    invoice.refresh_from_db()
-    memos = CreditMemo.objects.filter(document=invoice)
-    assert invoice.balance == Decimal("20.00") >= 0
-    assert original == invoice.balance + sum(memo.total for memo in memos)
-    assert invoice.balance == sum(
-        LineItem.objects.filter(document=invoice).values_list("balance", flat=True)
+    document.refresh_from_db()
+    memos = CreditMemo.objects.filter(document=document)
+    assert document.balance == Decimal("20.00") >= 0
+    assert original == document.balance + sum(memo.total for memo in memos)
+    assert document.balance == sum(
+        LineItem.objects.filter(document=document).values_list("balance", flat=True)
     )
-    assert BillingDocument.objects.get(pk=invoice.pk).balance >= 0
+    assert BillingDocument.objects.get(pk=document.pk).balance >= 0

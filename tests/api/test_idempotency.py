@@ -14,9 +14,9 @@ from django.utils import timezone
 from api import writeoff
 from api.idempotency import request_hash
 from api.services import api_token_create
-from tests.api.helpers import bearer, reasons, write_off_path
+from tests.api.helpers import INVOICE, bearer, reasons, write_off_path
 from tests.conftest import postgresql_only
-from tests.factories import UserFactory, invoice_with_all_kinds
+from tests.factories import UserFactory
 from writeoffs.models import CreditMemo, ReasonCode, RequestKey
 
 pytestmark = pytest.mark.django_db
@@ -24,23 +24,26 @@ pytestmark = pytest.mark.django_db
 NUMBER = "INV00000101"
 
 
-def write_off_body(invoice, amount="1.00", **fields):
+def write_off_body(document, amount="1.00", kind=INVOICE, **fields):
+    """A write-off of `amount` of the document's charge (`document` as `invoice_with_all_kinds`
+    returns it)."""
     return json.dumps(
-        {"items": [{"invoiceItemId": str(invoice[1].pk), "amountWithoutTax": amount}], **fields}
+        {"items": [{kind.item_id: str(document[1].pk), "amountWithoutTax": amount}], **fields}
     )
 
 
 @pytest.fixture
 def put_with_key(put_write_off):
-    def put(body, key="key-1", **kwargs):
-        return put_write_off(NUMBER, body, **{"Idempotency-Key": key}, **kwargs)
+    def put(body, key="key-1", kind=INVOICE, **kwargs):
+        path = kind.write_off_path(kind.number())
+        return put_write_off(path, body, **{"Idempotency-Key": key}, **kwargs)
 
     return put
 
 
-def test_a_retry_returns_the_first_response_and_writes_nothing(put_with_key, invoice):
-    first = put_with_key(write_off_body(invoice))
-    retry = put_with_key(write_off_body(invoice))
+def test_a_retry_returns_the_first_response_and_writes_nothing(put_with_key, kind, example):
+    first = put_with_key(write_off_body(example, kind=kind), kind=kind)
+    retry = put_with_key(write_off_body(example, kind=kind), kind=kind)
     assert first.status_code == retry.status_code == 200
     assert retry.json() == first.json()
     assert retry["Idempotent-Replayed"] == "true"
@@ -81,12 +84,14 @@ def test_the_same_key_with_another_body_is_refused(put_with_key, invoice):
     )
 
 
-def test_the_same_key_for_another_invoice_is_refused(put_write_off, invoice):
-    invoice_with_all_kinds(number="INV00000102")
+def test_the_same_key_for_another_document_is_refused(put_write_off, invoice, kind):
+    """Another invoice, or a debit memo: the path is part of the request."""
+    other = kind.with_all_kinds(102)[0]
     headers = {"Idempotency-Key": "key-1"}
-    assert put_write_off(NUMBER, "{}", **headers).status_code == 200
-    response = put_write_off("INV00000102", "{}", **headers)
+    assert put_write_off(write_off_path(NUMBER), "{}", **headers).status_code == 200
+    response = put_write_off(kind.write_off_path(other.number), "{}", **headers)
     assert reasons(response) == [("idempotency_key_reused", None)]
+    assert CreditMemo.objects.count() == 1
 
 
 def test_keys_are_kept_per_user(put_with_key, invoice):

@@ -2,8 +2,6 @@
 document: for a bounded number of generated requests per operation, no 5xx and no response
 that breaks the document."""
 
-import itertools
-
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
@@ -11,10 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from tests.api.helpers import bearer
+from tests.api.helpers import DEBIT_MEMO, INVOICE, bearer
+from tests.factories import write_off
 
 DOCUMENT = "/api/v1/openapi.json"
 DOCS = "/api/v1/docs"
+SCHEMAS = "#/components/schemas/"
 
 
 @pytest.fixture
@@ -32,18 +32,51 @@ def test_document_and_docs_need_a_signed_in_user(client, path):
 
 
 @pytest.mark.django_db
-def test_document_describes_the_three_operations(clerk_client):
+def test_document_describes_the_five_operations(clerk_client):
     document = clerk_client.get(DOCUMENT).json()
     assert document["openapi"].startswith("3.1")
-    operations = {(method, path) for path, item in document["paths"].items() for method in item}
-    assert operations == {
-        ("get", "/api/v1/invoices/{number}"),
-        ("put", "/api/v1/invoices/{number}/write-off"),
-        ("get", "/api/v1/credit-memos/{number}"),
+    operations = {
+        (method, path, operation["operationId"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
     }
-    write_off = document["paths"]["/api/v1/invoices/{number}/write-off"]["put"]
+    assert operations == {
+        ("get", "/api/v1/invoices/{number}", "getInvoice"),
+        ("put", "/api/v1/invoices/{number}/write-off", "writeOffInvoice"),
+        ("get", "/api/v1/debitmemos/{number}", "getDebitMemo"),
+        ("put", "/api/v1/debitmemos/{number}/write-off", "writeOffDebitMemo"),
+        ("get", "/api/v1/credit-memos/{number}", "getCreditMemo"),
+    }
+    assert document["components"]["securitySchemes"] == {
+        "BearerToken": {"type": "http", "scheme": "bearer"}
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("segment", "name", "item_id", "number", "date"),
+    [
+        ("invoices", "Invoice", "invoiceItemId", "invoiceNumber", "invoiceDate"),
+        ("debitmemos", "DebitMemo", "debitMemoItemId", "number", "debitMemoDate"),
+    ],
+)
+def test_each_kind_of_document_is_described_with_its_own_names(
+    clerk_client, segment, name, item_id, number, date
+):
+    document = clerk_client.get(DOCUMENT).json()
+    schemas = document["components"]["schemas"]
+
+    read = document["paths"][f"/api/v1/{segment}/{{number}}"]["get"]
+    response = read["responses"]["200"]["content"]["application/json"]["schema"]
+    assert response == {"$ref": f"{SCHEMAS}{name}Out"}
+    fields = list(schemas[f"{name}Out"]["properties"])
+    assert fields[2:7] == [number, "accountNumber", "accountName", "currency", date]
+
+    write_off = document["paths"][f"/api/v1/{segment}/{{number}}/write-off"]["put"]
     assert set(write_off["responses"]) == {"200", "400", "401", "403", "404", "409", "422"}
-    request = document["components"]["schemas"]["WriteOffRequest"]
+    body = write_off["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": f"{SCHEMAS}WriteOff{name}Request"}
+    request = schemas[f"WriteOff{name}Request"]
     assert set(request["properties"]) == {
         "memoDate",
         "reasonCode",
@@ -52,9 +85,10 @@ def test_document_describes_the_three_operations(clerk_client):
         "nonRevenueWriteOffAccountingCode",
         "items",
     }
-    assert document["components"]["securitySchemes"] == {
-        "BearerToken": {"type": "http", "scheme": "bearer"}
-    }
+    assert request["properties"]["items"]["items"] == {"$ref": f"{SCHEMAS}WriteOff{name}Item"}
+    item = schemas[f"WriteOff{name}Item"]
+    assert list(item["properties"]) == [item_id, "amountWithoutTax", "taxationItems"]
+    assert item["required"] == [item_id]
 
 
 @pytest.mark.django_db
@@ -96,21 +130,31 @@ EXAMPLES = settings(
 # is refused (422), as the document says.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("mode", list(GenerationMode))
-def test_api_conforms_to_its_document(served_schema, live_server, clerk_token, invoice, mode):
+def test_api_conforms_to_its_document(
+    served_schema, live_server, clerk, clerk_token, invoice, mode
+):
     operations = [result.ok() for result in served_schema.get_all_operations()]
-    assert len(operations) == 3
-    # Generated numbers almost never name a document: half the cases use a real one.
-    numbers = [None, {"number": invoice[0].number}]
-    for operation, path_parameters in itertools.product(operations, numbers):
-        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+    assert len(operations) == 5
+    # Generated numbers almost never name a document: half the cases use a real one, of the
+    # operation's own kind.
+    memo = write_off(INVOICE.with_all_kinds(102)[0], clerk, full_balance=True)
+    numbers = {
+        "invoices": invoice[0].number,
+        "debitmemos": DEBIT_MEMO.with_all_kinds()[0].number,
+        "credit-memos": memo.number,
+    }
+    for operation in operations:
+        segment = operation.path.split("/")[3]
+        for path_parameters in [None, {"number": numbers[segment]}]:
+            strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
-        @EXAMPLES
-        @given(case=strategy)
-        def call_and_validate(case):
-            case.call_and_validate(
-                base_url=live_server.url,
-                headers=bearer(clerk_token),
-                excluded_checks=[positive_data_acceptance],
-            )
+            @EXAMPLES
+            @given(case=strategy)
+            def call_and_validate(case):
+                case.call_and_validate(
+                    base_url=live_server.url,
+                    headers=bearer(clerk_token),
+                    excluded_checks=[positive_data_acceptance],
+                )
 
-        call_and_validate()
+            call_and_validate()

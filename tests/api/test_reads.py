@@ -1,5 +1,6 @@
-"""`GET /api/v1/invoices/<number>` and `GET /api/v1/credit-memos/<number>` (SPEC C8), each in a
-number of queries that does not grow with the lines (Q6)."""
+"""`GET /api/v1/invoices/<number>`, `GET /api/v1/debitmemos/<number>` and
+`GET /api/v1/credit-memos/<number>` (SPEC C8, D1), each in a number of queries that does not grow
+with the lines (Q6)."""
 
 import datetime
 from decimal import Decimal
@@ -10,27 +11,31 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiToken
-from tests.api.helpers import bearer, reasons
+from tests.api.helpers import DEBIT_MEMO, INVOICE, bearer, reasons
 from tests.factories import InvoiceFactory, LineItemFactory, write_off
 from writeoffs.checks import LineAmount
 from writeoffs.models import CreditMemo, ReasonCode
 
 pytestmark = pytest.mark.django_db
 
+# How each kind's GET names the document's number and date, as Zuora does.
+NAMES = {INVOICE: ("invoiceNumber", "invoiceDate"), DEBIT_MEMO: ("number", "debitMemoDate")}
 
-def test_invoice_is_returned_with_its_lines_in_reading_order(get_as_clerk, invoice):
-    document, charge, tax, discount, discount_tax = invoice
-    response = get_as_clerk("/api/v1/invoices/INV00000101")
+
+def test_document_is_returned_with_its_lines_in_reading_order(get_as_clerk, kind, example):
+    document, charge, tax, discount, discount_tax = example
+    number, date = NAMES[kind]
+    response = get_as_clerk(kind.path(document.number))
     assert response.status_code == 200
     body = response.json()
     assert {k: v for k, v in body.items() if k != "lines"} == {
         "success": True,
         "id": str(document.pk),
-        "invoiceNumber": "INV00000101",
+        number: document.number,
         "accountNumber": document.account.number,
         "accountName": document.account.name,
         "currency": "USD",
-        "invoiceDate": "2026-10-01",
+        date: "2026-10-01",
         "dueDate": "2026-10-31",
         "status": "Posted",
         "amount": "97.42",
@@ -56,21 +61,40 @@ def test_invoice_is_returned_with_its_lines_in_reading_order(get_as_clerk, invoi
     ]
 
 
-def test_amounts_have_the_currencys_digits(get_as_clerk):
-    invoice = InvoiceFactory(number="INV00000200", currency="JPY")
-    LineItemFactory(document=invoice, amount=Decimal(1500))
-    body = get_as_clerk("/api/v1/invoices/INV00000200").json()
+def test_a_debit_memo_is_also_read_where_zuoras_sdk_reads_it(get_as_clerk):
+    number = DEBIT_MEMO.with_all_kinds()[0].number
+    response = get_as_clerk(f"/api/v1/debit-memos/{number}")
+    assert response.status_code == 200
+    assert response.json() == get_as_clerk(DEBIT_MEMO.path(number)).json()
+    assert get_as_clerk(f"/api/v1/debit-memos/{number}/").status_code == 200
+
+
+def test_amounts_have_the_currencys_digits(get_as_clerk, kind):
+    document = kind.factory(number=kind.number(200), currency="JPY")
+    LineItemFactory(document=document, amount=Decimal(1500))
+    body = get_as_clerk(kind.path(document.number)).json()
     assert body["lines"][0]["amount"] == "1500"
 
 
-def test_unknown_invoice_gets_404(get_as_clerk):
-    response = get_as_clerk("/api/v1/invoices/INV99999999")
+def test_unknown_document_gets_404(get_as_clerk, kind):
+    response = get_as_clerk(kind.path(kind.number(99999999)))
     assert response.status_code == 404
     assert reasons(response) == [("not_found", None)]
 
 
-def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, invoice):
-    document, charge, tax, *_ = invoice
+@pytest.mark.parametrize(("kind", "other"), [(INVOICE, DEBIT_MEMO), (DEBIT_MEMO, INVOICE)], ids=str)
+def test_a_document_of_the_other_kind_is_not_found(get_as_clerk, kind, other):
+    number = other.with_all_kinds()[0].number
+    response = get_as_clerk(kind.path(number))
+    assert response.status_code == 404
+    assert reasons(response) == [("not_found", None)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "applied_to"), [(INVOICE, "invoiceNumber"), (DEBIT_MEMO, "debitMemoNumber")], ids=str
+)
+def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, example, applied_to):
+    document, charge, tax, *_ = example
     memo = write_off(
         document=document,
         user=clerk,
@@ -87,7 +111,9 @@ def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, invoice):
         "success": True,
         "id": str(memo.pk),
         "number": "CM00000001",
-        "invoiceNumber": "INV00000101",
+        "invoiceNumber": None,
+        "debitMemoNumber": None,
+        applied_to: document.number,
         "memoDate": "2026-10-15",
         "reasonCode": "Charge Dispute",
         "comment": "Disputed",
@@ -121,10 +147,10 @@ def test_unknown_credit_memo_gets_404(get_as_clerk):
     assert reasons(response) == [("not_found", None)]
 
 
-def invoice_with_charges(number, count):
-    invoice = InvoiceFactory(number=number)
-    LineItemFactory.create_batch(count, document=invoice, amount=Decimal("10.00"))
-    return invoice
+def document_with_charges(number, count, factory=InvoiceFactory):
+    document = factory(number=number)
+    LineItemFactory.create_batch(count, document=document, amount=Decimal("10.00"))
+    return document
 
 
 def queries_to_get(client, token, path):
@@ -140,28 +166,30 @@ def used_token(clerk_token) -> str:
     return clerk_token
 
 
-def test_invoice_queries_are_the_same_for_1_and_200_lines(client, used_token):
-    invoice_with_charges("INV00000001", 1)
-    invoice_with_charges("INV00000200", 200)
-    one = queries_to_get(client, used_token, "/api/v1/invoices/INV00000001")
-    assert queries_to_get(client, used_token, "/api/v1/invoices/INV00000200") == one
+def test_document_queries_are_the_same_for_1_and_200_lines(client, used_token, kind):
+    document_with_charges(kind.number(1), 1, kind.factory)
+    document_with_charges(kind.number(200), 200, kind.factory)
+    one = queries_to_get(client, used_token, kind.path(kind.number(1)))
+    assert queries_to_get(client, used_token, kind.path(kind.number(200))) == one
 
 
-def test_invoice_takes_a_known_number_of_queries(client, clerk_token, django_assert_num_queries):
-    invoice_with_charges("INV00000001", 3)
+def test_document_takes_a_known_number_of_queries(
+    client, clerk_token, kind, django_assert_num_queries
+):
+    document_with_charges(kind.number(1), 3, kind.factory)
     # token and user, last used (a new token's first use), permissions (one query for the
-    # user's and their groups'), invoice, lines
+    # user's and their groups'), document, lines
     with django_assert_num_queries(5):
-        client.get("/api/v1/invoices/INV00000001", headers=bearer(clerk_token))
+        client.get(kind.path(kind.number(1)), headers=bearer(clerk_token))
     # The token was used moments ago: nothing is written.
     with django_assert_num_queries(4):
-        client.get("/api/v1/invoices/INV00000001", headers=bearer(clerk_token))
+        client.get(kind.path(kind.number(1)), headers=bearer(clerk_token))
 
 
 def test_credit_memo_queries_are_the_same_for_1_and_200_items(client, clerk, used_token):
     memos = []
     for number, count in [("INV00000001", 1), ("INV00000200", 200)]:
-        invoice = invoice_with_charges(number, count)
+        invoice = document_with_charges(number, count)
         invoice.amount = invoice.balance = Decimal("10.00") * count
         invoice.save()
         memos.append(
@@ -178,14 +206,14 @@ def test_credit_memo_queries_are_the_same_for_1_and_200_items(client, clerk, use
     assert CreditMemo.objects.get(number=memos[1].number).items.count() == 200
 
 
-def queries_to_write_off(client, token, invoice):
+def queries_to_write_off(client, token, kind, document):
     items = [
-        {"invoiceItemId": str(pk), "amountWithoutTax": "1.00"}
-        for pk in invoice.lines.values_list("pk", flat=True)
+        {kind.item_id: str(pk), "amountWithoutTax": "1.00"}
+        for pk in document.lines.values_list("pk", flat=True)
     ]
     with CaptureQueriesContext(connection) as queries:
         response = client.put(
-            f"/api/v1/invoices/{invoice.number}/write-off",
+            kind.write_off_path(document.number),
             {"items": items},
             content_type="application/json",
             headers=bearer(token),
@@ -194,12 +222,12 @@ def queries_to_write_off(client, token, invoice):
     return len(queries)
 
 
-def test_write_off_queries_are_the_same_for_1_and_200_lines(client, used_token):
-    invoices = []
-    for number, count in [("INV00000001", 1), ("INV00000200", 200)]:
-        invoice = invoice_with_charges(number, count)
-        invoice.amount = invoice.balance = Decimal("10.00") * count
-        invoice.save()
-        invoices.append(invoice)
-    one = queries_to_write_off(client, used_token, invoices[0])
-    assert queries_to_write_off(client, used_token, invoices[1]) == one
+def test_write_off_queries_are_the_same_for_1_and_200_lines(client, used_token, kind):
+    documents = []
+    for count in [1, 200]:
+        document = document_with_charges(kind.number(count), count, kind.factory)
+        document.amount = document.balance = Decimal("10.00") * count
+        document.save()
+        documents.append(document)
+    one = queries_to_write_off(client, used_token, kind, documents[0])
+    assert queries_to_write_off(client, used_token, kind, documents[1]) == one

@@ -1,8 +1,11 @@
-"""`PUT /api/v1/invoices/<number>/write-off`: how Zuora's JSON is read (defaults, exact
-numbers, ids, nesting) and how the one check's problems come back (status, code and JSON path).
+"""`PUT /api/v1/invoices/<number>/write-off` and `PUT /api/v1/debitmemos/<number>/write-off`:
+how Zuora's JSON is read (defaults, exact numbers, ids, nesting) and how the one check's
+problems come back (status, code and JSON path).
 
 The rules themselves are the check's and are tested once, in `tests/writeoffs/test_services.py`;
-here each kind of problem field is translated once, to show where its path comes from."""
+here each kind of problem field is translated once, to show where its path comes from. Every
+test runs for both kinds of document (the `kind` fixture): an item names its line as
+`invoiceItemId` or `debitMemoItemId`."""
 
 import datetime
 from decimal import Decimal
@@ -13,32 +16,17 @@ from django.utils import timezone
 
 from billing.models import AccountingCode, BillingDocument, LineItem
 from billing.money import quantum
-from tests.api.helpers import bearer, reasons, write_off_path
+from tests.api.helpers import DEBIT_MEMO, INVOICE, bearer, reasons
 from tests.factories import (
     AccountingCodeFactory,
-    InvoiceFactory,
     ReasonCodeFactory,
     add_line,
-    invoice_with_all_kinds,
 )
 from writeoffs.models import CreditMemo, CreditMemoItem, WriteOffSettings
 
 pytestmark = pytest.mark.django_db
 
-NUMBER = "INV00000101"
 MEMO_DATE = "2026-10-15"
-
-
-def item(line, amount=None, *taxes):
-    """An `items[]` entry; `taxes` are (line, amount) pairs for its `taxationItems`."""
-    entry = {"invoiceItemId": str(line.pk)}
-    if amount is not None:
-        entry["amountWithoutTax"] = amount
-    if taxes:
-        entry["taxationItems"] = [
-            {"taxationItemId": str(tax.pk), "amount": tax_amount} for tax, tax_amount in taxes
-        ]
-    return entry
 
 
 def body(*items, **fields):
@@ -56,12 +44,30 @@ def books():
 
 
 @pytest.fixture
-def refused(put_write_off):
+def item(kind):
+    """`item(line, amount, *taxes)`: an `items[]` entry naming the line as `kind` does; `taxes`
+    are (line, amount) pairs for its `taxationItems`."""
+
+    def entry(line, amount=None, *taxes):
+        entry = {kind.item_id: str(line.pk)}
+        if amount is not None:
+            entry["amountWithoutTax"] = amount
+        if taxes:
+            entry["taxationItems"] = [
+                {"taxationItemId": str(tax.pk), "amount": tax_amount} for tax, tax_amount in taxes
+            ]
+        return entry
+
+    return entry
+
+
+@pytest.fixture
+def refused(put_write_off, kind):
     """`refused(body, status)`: the (code, field) pairs of a refusal that wrote nothing."""
 
-    def refuse(data, status=422, number=NUMBER):
+    def refuse(data, status=422, number=None):
         before = books()
-        response = put_write_off(number, data)
+        response = put_write_off(kind.write_off_path(number or kind.number()), data)
         assert response.status_code == status, response.content
         assert books() == before
         return reasons(response)
@@ -70,11 +76,11 @@ def refused(put_write_off):
 
 
 @pytest.fixture
-def written_off(put_write_off):
+def written_off(put_write_off, kind):
     """`written_off(body)`: the credit memo a successful write-off made."""
 
-    def write_off(data, number=NUMBER):
-        response = put_write_off(number, data)
+    def write_off(data):
+        response = put_write_off(kind.write_off_path(kind.number()), data)
         assert response.status_code == 200, response.content
         memo = CreditMemo.objects.get(number=response.json()["creditMemo"]["number"])
         assert response.json() == {
@@ -93,46 +99,56 @@ def written_off(put_write_off):
 # W1 Eligible
 
 
-def test_draft_invoice_is_refused(refused):
-    _, charge, *_ = invoice_with_all_kinds(number=NUMBER, status=BillingDocument.Status.DRAFT)
+def test_draft_document_is_refused(refused, kind, item):
+    _, charge, *_ = kind.with_all_kinds(status=BillingDocument.Status.DRAFT)
     assert refused(body(item(charge, "1.00"))) == [("not_posted", None)]
 
 
-def test_user_without_the_write_off_permission_gets_403(put_write_off, viewer_token, invoice):
+def test_user_without_the_write_off_permission_gets_403(
+    put_write_off, viewer_token, kind, example, item
+):
     before = books()
-    response = put_write_off(NUMBER, body(item(invoice[1], "1.00")), token=viewer_token)
+    path = kind.write_off_path(kind.number())
+    response = put_write_off(path, body(item(example[1], "1.00")), token=viewer_token)
     assert response.status_code == 403
     assert reasons(response) == [("permission_denied", None)]
     assert books() == before
 
 
-def test_unknown_invoice_gets_404(refused):
-    assert refused({}, status=404, number="INV99999999") == [("not_found", None)]
+def test_unknown_document_gets_404(refused, kind):
+    assert refused({}, status=404, number=kind.number(99999999)) == [("not_found", None)]
+
+
+@pytest.mark.parametrize(("kind", "other"), [(INVOICE, DEBIT_MEMO), (DEBIT_MEMO, INVOICE)], ids=str)
+def test_a_document_of_the_other_kind_is_not_found(refused, kind, other):
+    _, charge, *_ = other.with_all_kinds()
+    data = body({kind.item_id: str(charge.pk), "amountWithoutTax": "1.00"})
+    assert refused(data, status=404, number=other.number()) == [("not_found", None)]
 
 
 # W2 Write-Off Date
 
 
-def test_write_off_date_before_the_invoice_date_is_refused(refused, invoice):
-    data = body(item(invoice[1], "1.00"), memoDate="2026-09-30")
+def test_write_off_date_before_the_document_date_is_refused(refused, example, item):
+    data = body(item(example[1], "1.00"), memoDate="2026-09-30")
     assert refused(data) == [("date_before_document", "memoDate")]
 
 
-def test_write_off_date_defaults_to_today(written_off, invoice):
-    memo = written_off({"items": [item(invoice[1], "1.00")]})
+def test_write_off_date_defaults_to_today(written_off, example, item):
+    memo = written_off({"items": [item(example[1], "1.00")]})
     assert memo.memo_date == timezone.localdate()
 
 
-def test_future_dated_invoice_is_written_off_on_its_date_by_default(written_off):
+def test_future_dated_document_is_written_off_on_its_date_by_default(written_off, kind, item):
     later = timezone.localdate() + datetime.timedelta(days=10)
-    invoice = InvoiceFactory(number=NUMBER, date=later, due_date=later)
-    charge = add_line(invoice)
+    document = kind.factory(number=kind.number(), date=later, due_date=later)
+    charge = add_line(document)
     assert written_off({"items": [item(charge, "1.00")]}).memo_date == later
 
 
 @pytest.mark.parametrize("memo_date", ["20261015", "2026-W42-4", "2026-02-30", "15.10.2026", 2026])
-def test_write_off_date_must_be_yyyy_mm_dd(refused, invoice, memo_date):
-    data = body(item(invoice[1], "1.00"), memoDate=memo_date)
+def test_write_off_date_must_be_yyyy_mm_dd(refused, example, memo_date, item):
+    data = body(item(example[1], "1.00"), memoDate=memo_date)
     assert refused(data, status=400) == [("invalid_date", "memoDate")]
 
 
@@ -140,37 +156,37 @@ def test_write_off_date_must_be_yyyy_mm_dd(refused, invoice, memo_date):
 
 
 @pytest.mark.parametrize("fields", [{}, {"reasonCode": ""}, {"reasonCode": None}])
-def test_reason_code_defaults_to_the_default_reason(written_off, invoice, fields):
-    memo = written_off(body(item(invoice[1], "1.00"), **fields))
+def test_reason_code_defaults_to_the_default_reason(written_off, example, fields, item):
+    memo = written_off(body(item(example[1], "1.00"), **fields))
     assert memo.reason_code.name == "Write-off"
 
 
-def test_reason_code_is_found_by_name(written_off, invoice):
-    memo = written_off(body(item(invoice[1], "1.00"), reasonCode="Charge Dispute"))
+def test_reason_code_is_found_by_name(written_off, example, item):
+    memo = written_off(body(item(example[1], "1.00"), reasonCode="Charge Dispute"))
     assert memo.reason_code.name == "Charge Dispute"
 
 
-def test_unknown_reason_code_is_refused(refused, invoice):
-    data = body(item(invoice[1], "1.00"), reasonCode="Customer Bankruptcy")
+def test_unknown_reason_code_is_refused(refused, example, item):
+    data = body(item(example[1], "1.00"), reasonCode="Customer Bankruptcy")
     assert refused(data) == [("unknown_reason_code", "reasonCode")]
 
 
-def test_inactive_reason_code_is_refused(refused, invoice):
+def test_inactive_reason_code_is_refused(refused, example, item):
     ReasonCodeFactory(name="Old reason", active=False)
-    data = body(item(invoice[1], "1.00"), reasonCode="Old reason")
+    data = body(item(example[1], "1.00"), reasonCode="Old reason")
     assert refused(data) == [("inactive", "reasonCode")]
 
 
 # W4 Comment
 
 
-def test_comment_longer_than_255_characters_is_refused(refused, invoice):
-    data = body(item(invoice[1], "1.00"), comment="x" * 256)
+def test_comment_longer_than_255_characters_is_refused(refused, example, item):
+    data = body(item(example[1], "1.00"), comment="x" * 256)
     assert refused(data) == [("comment_too_long", "comment")]
 
 
-def test_comment_must_be_a_string(refused, invoice):
-    data = body(item(invoice[1], "1.00"), comment=5)
+def test_comment_must_be_a_string(refused, example, item):
+    data = body(item(example[1], "1.00"), comment=5)
     assert refused(data, status=400) == [("wrong_type", "comment")]
 
 
@@ -182,8 +198,8 @@ def bad_debt():
     return AccountingCodeFactory(code="6100", type=AccountingCode.Type.BAD_DEBT)
 
 
-def test_revenue_impacting_write_off_books_each_line_to_its_own_code(written_off, invoice):
-    _, charge, tax, *_ = invoice
+def test_revenue_impacting_write_off_books_each_line_to_its_own_code(written_off, example, item):
+    _, charge, tax, *_ = example
     memo = written_off(body(item(charge, "1.00", (tax, "0.10"))))
     assert memo.revenue_impacting
     booked = {i.source_line_id: i.accounting_code.code for i in memo.items.all()}
@@ -191,9 +207,9 @@ def test_revenue_impacting_write_off_books_each_line_to_its_own_code(written_off
 
 
 def test_write_off_not_revenue_impacting_books_every_line_to_the_chosen_code(
-    written_off, invoice, bad_debt
+    written_off, example, bad_debt, item
 ):
-    _, charge, tax, *_ = invoice
+    _, charge, tax, *_ = example
     memo = written_off(
         body(
             item(charge, "1.00", (tax, "0.10")),
@@ -205,42 +221,42 @@ def test_write_off_not_revenue_impacting_books_every_line_to_the_chosen_code(
     assert {i.accounting_code.code for i in memo.items.all()} == {"6100"}
 
 
-def test_write_off_not_revenue_impacting_needs_an_accounting_code(refused, invoice):
-    data = body(item(invoice[1], "1.00"), revenueImpacting="No")
+def test_write_off_not_revenue_impacting_needs_an_accounting_code(refused, example, item):
+    data = body(item(example[1], "1.00"), revenueImpacting="No")
     assert refused(data) == [("required", "nonRevenueWriteOffAccountingCode")]
 
 
-def test_unknown_accounting_code_is_refused(refused, invoice):
+def test_unknown_accounting_code_is_refused(refused, example, item):
     data = body(
-        item(invoice[1], "1.00"), revenueImpacting="No", nonRevenueWriteOffAccountingCode="9999"
+        item(example[1], "1.00"), revenueImpacting="No", nonRevenueWriteOffAccountingCode="9999"
     )
     assert refused(data) == [("unknown_accounting_code", "nonRevenueWriteOffAccountingCode")]
 
 
 def test_write_off_not_revenue_impacting_is_refused_without_enhanced_write_off(
-    refused, invoice, bad_debt
+    refused, example, bad_debt, item
 ):
     WriteOffSettings.objects.update(enhanced_write_off=False)
     data = body(
-        item(invoice[1], "1.00"), revenueImpacting="No", nonRevenueWriteOffAccountingCode="6100"
+        item(example[1], "1.00"), revenueImpacting="No", nonRevenueWriteOffAccountingCode="6100"
     )
     assert refused(data) == [("enhanced_write_off_off", "revenueImpacting")]
 
 
 @pytest.mark.parametrize("flag", ["yes", "Maybe", True, None])
-def test_revenue_impacting_is_yes_or_no(refused, invoice, flag):
-    data = body(item(invoice[1], "1.00"), revenueImpacting=flag)
+def test_revenue_impacting_is_yes_or_no(refused, example, flag, item):
+    data = body(item(example[1], "1.00"), revenueImpacting=flag)
     assert refused(data, status=400) == [("invalid_choice", "revenueImpacting")]
 
 
 # W6 Line amount
 
 
-def test_amounts_sent_as_json_numbers_are_read_exactly(written_off, invoice):
-    _, charge, tax, *_ = invoice
+def test_amounts_sent_as_json_numbers_are_read_exactly(written_off, example, kind):
+    _, charge, tax, *_ = example
     # As binary floats 0.1 + 0.2 is 0.30000000000000004.
     memo = written_off(
-        f'{{"items": [{{"invoiceItemId": "{charge.pk}", "amountWithoutTax": 0.1, '
+        f'{{"items": [{{"{kind.item_id}": "{charge.pk}", "amountWithoutTax": 0.1, '
         f'"taxationItems": [{{"taxationItemId": "{tax.pk}", "amount": 0.2}}]}}]}}'
     )
     assert memo.total == Decimal("0.30")
@@ -249,37 +265,37 @@ def test_amounts_sent_as_json_numbers_are_read_exactly(written_off, invoice):
     assert (charge.balance, tax.balance) == (Decimal("99.90"), Decimal("8.05"))
 
 
-def test_amounts_sent_as_strings_are_read_exactly(written_off, invoice):
-    _, charge, tax, *_ = invoice
+def test_amounts_sent_as_strings_are_read_exactly(written_off, example, item):
+    _, charge, tax, *_ = example
     memo = written_off(body(item(charge, "33.33", (tax, "8.25"))))
     assert memo.total == Decimal("41.58")
 
 
 @pytest.mark.parametrize("amount", ["1.500", "1.5", "1.50", "+1.5"])
-def test_trailing_zeros_beyond_the_currency_digits_are_accepted(written_off, invoice, amount):
+def test_trailing_zeros_beyond_the_currency_digits_are_accepted(written_off, example, amount, kind):
     assert written_off(
-        f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": "{amount}"}}]}}'
+        f'{{"items": [{{"{kind.item_id}": "{example[1].pk}", "amountWithoutTax": "{amount}"}}]}}'
     ).total == Decimal("1.50")
 
 
-def test_whole_json_numbers_are_accepted(written_off, invoice):
+def test_whole_json_numbers_are_accepted(written_off, example, kind):
     memo = written_off(
-        f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": 10}}]}}'
+        f'{{"items": [{{"{kind.item_id}": "{example[1].pk}", "amountWithoutTax": 10}}]}}'
     )
     assert memo.total == Decimal("10.00")
 
 
 @pytest.mark.parametrize("amount", ["1.005", '"1.005"'])
-def test_more_decimals_than_the_currency_has_are_refused(refused, invoice, amount):
-    data = f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": {amount}}}]}}'
+def test_more_decimals_than_the_currency_has_are_refused(refused, example, amount, kind):
+    data = f'{{"items": [{{"{kind.item_id}": "{example[1].pk}", "amountWithoutTax": {amount}}}]}}'
     assert refused(data) == [("invalid_amount", "items[0].amountWithoutTax")]
 
 
 @pytest.mark.parametrize("amount", ["1e3", "1E3", "1.5e2", "1e-2", "NaN", "Infinity", "-Infinity"])
-def test_exponents_nan_and_infinity_are_refused_with_the_field_path(refused, invoice, amount):
-    _, charge, tax, *_ = invoice
+def test_exponents_nan_and_infinity_are_refused_with_the_field_path(refused, example, amount, kind):
+    _, charge, tax, *_ = example
     data = (
-        f'{{"items": [{{"invoiceItemId": "{charge.pk}", "amountWithoutTax": "1.00", '
+        f'{{"items": [{{"{kind.item_id}": "{charge.pk}", "amountWithoutTax": "1.00", '
         f'"taxationItems": [{{"taxationItemId": "{tax.pk}", "amount": {amount}}}]}}]}}'
     )
     assert refused(data, status=400) == [("invalid_amount", "items[0].taxationItems[0].amount")]
@@ -288,40 +304,40 @@ def test_exponents_nan_and_infinity_are_refused_with_the_field_path(refused, inv
 @pytest.mark.parametrize(
     "amount", ["1e3", "NaN", "Infinity", "ten", "1,000.00", "1 000", True, [1]]
 )
-def test_amounts_that_are_not_plain_decimals_are_refused(refused, invoice, amount):
-    data = body(item(invoice[1], amount))
+def test_amounts_that_are_not_plain_decimals_are_refused(refused, example, amount, item):
+    data = body(item(example[1], amount))
     assert refused(data, status=400) == [("invalid_amount", "items[0].amountWithoutTax")]
 
 
 @pytest.mark.parametrize("amount", ["1" * 30, f'"{"1" * 30}"'])
-def test_an_amount_too_large_for_the_books_is_refused(refused, invoice, amount):
-    data = f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": {amount}}}]}}'
+def test_an_amount_too_large_for_the_books_is_refused(refused, example, amount, kind):
+    data = f'{{"items": [{{"{kind.item_id}": "{example[1].pk}", "amountWithoutTax": {amount}}}]}}'
     assert refused(data) == [("invalid_amount", "items[0].amountWithoutTax")]
 
 
-def test_a_number_longer_than_any_amount_is_not_even_read(refused, invoice):
+def test_a_number_longer_than_any_amount_is_not_even_read(refused, example, kind):
     digits = "9" * 5000
-    data = f'{{"items": [{{"invoiceItemId": "{invoice[1].pk}", "amountWithoutTax": {digits}}}]}}'
+    data = f'{{"items": [{{"{kind.item_id}": "{example[1].pk}", "amountWithoutTax": {digits}}}]}}'
     assert refused(data, status=400) == [("invalid_amount", "items[0].amountWithoutTax")]
 
 
 @pytest.mark.parametrize("zero", ["-0", "-0.0", '"-0"', '""', "0"])
-def test_negative_zero_and_blank_are_zero(written_off, invoice, zero):
-    _, charge, tax, *_ = invoice
+def test_negative_zero_and_blank_are_zero(written_off, example, zero, kind):
+    _, charge, tax, *_ = example
     memo = written_off(
-        f'{{"items": [{{"invoiceItemId": "{charge.pk}", "amountWithoutTax": 1, '
+        f'{{"items": [{{"{kind.item_id}": "{charge.pk}", "amountWithoutTax": 1, '
         f'"taxationItems": [{{"taxationItemId": "{tax.pk}", "amount": {zero}}}]}}]}}'
     )
     assert [i.source_line_id for i in memo.items.all()] == [charge.pk]
 
 
-def test_amounts_left_out_are_zero(written_off, invoice):
-    _, charge, tax, *_ = invoice
+def test_amounts_left_out_are_zero(written_off, example, kind):
+    _, charge, tax, *_ = example
     memo = written_off(
         {
             "items": [
                 {
-                    "invoiceItemId": str(charge.pk),
+                    kind.item_id: str(charge.pk),
                     "taxationItems": [{"taxationItemId": str(tax.pk), "amount": "1.00"}],
                 }
             ]
@@ -330,14 +346,14 @@ def test_amounts_left_out_are_zero(written_off, invoice):
     assert [(i.source_line_id, i.amount) for i in memo.items.all()] == [(tax.pk, Decimal("1.00"))]
 
 
-def test_amount_of_the_wrong_sign_is_refused(refused, invoice):
-    _, charge, _, discount, _ = invoice
+def test_amount_of_the_wrong_sign_is_refused(refused, example, item):
+    _, charge, _, discount, _ = example
     data = body(item(charge, "20.00"), item(discount, "5.00"))
     assert refused(data) == [("wrong_sign", "items[1].amountWithoutTax")]
 
 
-def test_amount_above_the_line_balance_is_refused(refused, invoice):
-    _, charge, tax, *_ = invoice
+def test_amount_above_the_line_balance_is_refused(refused, example, item):
+    _, charge, tax, *_ = example
     data = body(item(charge, "1.00", (tax, "8.26")))
     assert refused(data) == [("above_line_balance", "items[0].taxationItems[0].amount")]
 
@@ -345,32 +361,33 @@ def test_amount_above_the_line_balance_is_refused(refused, invoice):
 # W7 Total
 
 
-def test_total_above_the_invoice_balance_is_refused(refused, invoice):
-    # The charge's 100.00 is more than the invoice's balance, 97.42, once its discount counts.
-    assert refused(body(item(invoice[1], "100.00"))) == [("total_above_balance", "items")]
+def test_total_above_the_document_balance_is_refused(refused, example, item):
+    # The charge's 100.00 is more than the document's balance, 97.42, once its discount counts.
+    assert refused(body(item(example[1], "100.00"))) == [("total_above_balance", "items")]
 
 
 # W8 Lines
 
 
-def test_line_of_another_invoice_is_refused(refused, invoice):
-    other = invoice_with_all_kinds(number="INV00000102")
-    assert refused(body(item(other[1], "1.00"))) == [("unknown_line", "items[0].invoiceItemId")]
+def test_line_of_another_document_is_refused(refused, kind, example, item):
+    other = kind.with_all_kinds(102)
+    data = body(item(other[1], "1.00"))
+    assert refused(data) == [("unknown_line", f"items[0].{kind.item_id}")]
 
 
-def test_tax_line_of_another_invoice_is_refused(refused, invoice):
-    other_tax = invoice_with_all_kinds(number="INV00000102")[2]
-    data = body(item(invoice[1], "1.00", (other_tax, "1.00")))
+def test_tax_line_of_another_document_is_refused(refused, kind, example, item):
+    other_tax = kind.with_all_kinds(102)[2]
+    data = body(item(example[1], "1.00", (other_tax, "1.00")))
     assert refused(data) == [("unknown_line", "items[0].taxationItems[0].taxationItemId")]
 
 
-def test_the_same_line_twice_is_refused(refused, invoice):
-    data = body(item(invoice[1], "1.00"), item(invoice[1], "2.00"))
-    assert refused(data) == [("duplicate_line", "items[1].invoiceItemId")]
+def test_the_same_line_twice_is_refused(refused, example, item, kind):
+    data = body(item(example[1], "1.00"), item(example[1], "2.00"))
+    assert refused(data) == [("duplicate_line", f"items[1].{kind.item_id}")]
 
 
-def test_a_charges_tax_sent_under_another_charge_is_refused(refused, invoice):
-    document, charge, tax, *_ = invoice
+def test_a_charges_tax_sent_under_another_charge_is_refused(refused, example, item):
+    document, charge, tax, *_ = example
     other_charge = add_line(document, amount="50.00", accounting_code=charge.accounting_code)
     data = body(item(charge, "1.00"), item(other_charge, "1.00", (tax, "1.00")))
     assert refused(data) == [
@@ -378,20 +395,20 @@ def test_a_charges_tax_sent_under_another_charge_is_refused(refused, invoice):
     ]
 
 
-def test_a_tax_line_sent_as_an_item_is_refused(refused, invoice):
-    assert refused(body(item(invoice[2], "1.00"))) == [
-        ("not_an_invoice_item", "items[0].invoiceItemId")
+def test_a_tax_line_sent_as_an_item_is_refused(refused, example, item, kind):
+    assert refused(body(item(example[2], "1.00"))) == [
+        ("not_an_invoice_item", f"items[0].{kind.item_id}")
     ]
 
 
-def test_a_charge_sent_as_a_taxation_item_is_refused(refused, invoice):
-    _, charge, _, discount, _ = invoice
+def test_a_charge_sent_as_a_taxation_item_is_refused(refused, example, item):
+    _, charge, _, discount, _ = example
     data = body(item(discount, "-1.00", (charge, "1.00")))
     assert refused(data) == [("not_a_taxation_item", "items[0].taxationItems[0].taxationItemId")]
 
 
-def test_discount_and_its_tax_are_written_off_with_the_charge(written_off, invoice):
-    _, charge, tax, discount, discount_tax = invoice
+def test_discount_and_its_tax_are_written_off_with_the_charge(written_off, example, item):
+    _, charge, tax, discount, discount_tax = example
     memo = written_off(
         body(item(charge, "50.00", (tax, "4.00")), item(discount, "-5.00", (discount_tax, "-0.40")))
     )
@@ -406,38 +423,38 @@ def test_discount_and_its_tax_are_written_off_with_the_charge(written_off, invoi
 
 
 @pytest.mark.parametrize("line_id", [12, "abc", "12a", "", "1" * 19, None])
-def test_line_ids_are_strings_of_digits(refused, invoice, line_id):
-    data = body({"invoiceItemId": line_id, "amountWithoutTax": "1.00"})
-    assert refused(data, status=400) == [("invalid_id", "items[0].invoiceItemId")]
+def test_line_ids_are_strings_of_digits(refused, example, line_id, kind):
+    data = body({kind.item_id: line_id, "amountWithoutTax": "1.00"})
+    assert refused(data, status=400) == [("invalid_id", f"items[0].{kind.item_id}")]
 
 
-def test_an_item_needs_its_line_id(refused, invoice):
+def test_an_item_needs_its_line_id(refused, example, kind):
     assert refused(body({"amountWithoutTax": "1.00"}), status=400) == [
-        ("required", "items[0].invoiceItemId")
+        ("required", f"items[0].{kind.item_id}")
     ]
 
 
-def test_an_empty_list_of_items_is_refused(refused, invoice):
+def test_an_empty_list_of_items_is_refused(refused, example):
     assert refused(body(), status=400) == [("too_short", "items")]
 
 
-def test_items_null_is_refused(refused, invoice):
+def test_items_null_is_refused(refused, example):
     assert refused({"items": None}, status=400) == [("wrong_type", "items")]
 
 
 # W9 Size
 
 
-def test_more_than_2000_lines_are_refused(refused, invoice):
-    data = body(*[item(invoice[1], "0.01")] * 2001)
+def test_more_than_2000_lines_are_refused(refused, example, item):
+    data = body(*[item(example[1], "0.01")] * 2001)
     assert refused(data) == [("too_many_lines", "items")]
 
 
 # W10 Outcome
 
 
-def test_write_off_makes_one_credit_memo_applied_to_the_invoice(written_off, invoice):
-    document, charge, tax, *_ = invoice
+def test_write_off_makes_one_credit_memo_applied_to_the_document(written_off, example, item):
+    document, charge, tax, *_ = example
     memo = written_off(body(item(charge, "10.00", (tax, "0.00")), comment="Customer left"))
     assert (memo.number, memo.total, memo.comment) == (
         "CM00000001",
@@ -461,8 +478,8 @@ def test_write_off_makes_one_credit_memo_applied_to_the_invoice(written_off, inv
 
 
 @pytest.mark.parametrize("data", [{}, "", {"memoDate": MEMO_DATE, "comment": "all of it"}])
-def test_no_items_writes_off_the_full_balance(written_off, invoice, data):
-    document = invoice[0]
+def test_no_items_writes_off_the_full_balance(written_off, example, data):
+    document = example[0]
     memo = written_off(data)
     assert memo.total == Decimal("97.42")
     assert memo.items.count() == 4
@@ -474,8 +491,8 @@ def test_no_items_writes_off_the_full_balance(written_off, invoice, data):
 # W14 Errors
 
 
-def test_every_broken_rule_is_reported_at_once_and_nothing_is_written(refused, invoice):
-    _, charge, tax, discount, _ = invoice
+def test_every_broken_rule_is_reported_at_once_and_nothing_is_written(refused, example, item):
+    _, charge, tax, discount, _ = example
     data = body(
         item(charge, "100.01", (tax, "1.001")),
         item(discount, "1.00"),
@@ -491,11 +508,13 @@ def test_every_broken_rule_is_reported_at_once_and_nothing_is_written(refused, i
     ]
 
 
-def test_every_unreadable_field_is_reported_at_once(refused, invoice):
-    data = '{"memoDate": "tomorrow", "items": [{"invoiceItemId": 1, "amountWithoutTax": 1e2}]}'
+def test_every_unreadable_field_is_reported_at_once(refused, example, kind):
+    data = (
+        f'{{"memoDate": "tomorrow", "items": [{{"{kind.item_id}": 1, "amountWithoutTax": 1e2}}]}}'
+    )
     assert refused(data, status=400) == [
         ("invalid_date", "memoDate"),
-        ("invalid_id", "items[0].invoiceItemId"),
+        ("invalid_id", f"items[0].{kind.item_id}"),
         ("invalid_amount", "items[0].amountWithoutTax"),
     ]
 
@@ -504,53 +523,53 @@ def test_every_unreadable_field_is_reported_at_once(refused, invoice):
 
 
 @pytest.mark.parametrize("data", ["{", "[1,", "{'items': []}", "\xff", "[" * 100_000])
-def test_a_body_that_is_not_json_is_refused(refused, invoice, data):
+def test_a_body_that_is_not_json_is_refused(refused, example, data):
     assert refused(data.encode("latin-1"), status=400) == [("invalid_json", None)]
 
 
-def test_a_body_larger_than_the_server_accepts_is_refused(refused, invoice, settings):
+def test_a_body_larger_than_the_server_accepts_is_refused(refused, example, settings, item):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
-    data = body(*[item(invoice[1], "0.01")] * 10)
+    data = body(*[item(example[1], "0.01")] * 10)
     assert refused(data, status=400) == [("body_too_large", None)]
 
 
 @pytest.mark.parametrize("data", ["[]", "1", '"items"', "null"])
-def test_a_body_that_is_not_an_object_is_refused(refused, invoice, data):
+def test_a_body_that_is_not_an_object_is_refused(refused, example, data):
     assert refused(data, status=400) == [("wrong_type", None)]
 
 
 @pytest.mark.parametrize("field", ["comment", "reasonCode", "nonRevenueWriteOffAccountingCode"])
-def test_text_with_a_nul_character_is_refused(refused, invoice, field):
-    data = body(item(invoice[1], "1.00"), **{field: "a\x00b"})
+def test_text_with_a_nul_character_is_refused(refused, example, field, item):
+    data = body(item(example[1], "1.00"), **{field: "a\x00b"})
     assert refused(data, status=400) == [("invalid_text", field)]
 
 
-def test_a_number_with_a_nul_character_is_not_found(refused, get_as_clerk):
+def test_a_number_with_a_nul_character_is_not_found(refused, get_as_clerk, kind):
     assert refused({}, status=404, number="INV%00") == [("not_found", None)]
-    assert get_as_clerk("/api/v1/invoices/INV%00").status_code == 404
+    assert get_as_clerk(kind.path("INV%00")).status_code == 404
     assert get_as_clerk("/api/v1/credit-memos/CM%00").status_code == 404
 
 
-def test_fields_this_application_does_not_use_are_ignored(written_off, invoice):
-    data = body(item(invoice[1], "1.00"), taxAutoCalculation=True, IntegrationId__NS="x")
+def test_fields_this_application_does_not_use_are_ignored(written_off, example, item):
+    data = body(item(example[1], "1.00"), taxAutoCalculation=True, IntegrationId__NS="x")
     assert written_off(data).total == Decimal("1.00")
 
 
-def test_the_path_with_a_trailing_slash_works_too(client, clerk_token, invoice):
+def test_the_path_with_a_trailing_slash_works_too(client, clerk_token, example, item, kind):
     response = client.put(
-        write_off_path(NUMBER) + "/",
-        body(item(invoice[1], "1.00")),
+        kind.write_off_path(kind.number()) + "/",
+        body(item(example[1], "1.00")),
         content_type="application/json",
         headers=bearer(clerk_token),
     )
     assert response.status_code == 200
 
 
-def test_a_token_authenticated_write_off_needs_no_csrf_token(clerk_token, invoice):
+def test_a_token_authenticated_write_off_needs_no_csrf_token(clerk_token, example, item, kind):
     client = Client(enforce_csrf_checks=True)
     response = client.put(
-        write_off_path(NUMBER),
-        body(item(invoice[1], "1.00")),
+        kind.write_off_path(kind.number()),
+        body(item(example[1], "1.00")),
         content_type="application/json",
         headers=bearer(clerk_token),
     )
