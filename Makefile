@@ -42,6 +42,7 @@ run: migrate
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "  Open http://$(HOST):$(PORT)/ and sign in as finance / finance-demo-only"
+	@echo "  (or controller / controller-demo-only, who may reverse write-offs)"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/ as admin / admin-demo-only"
 	@echo "  (demo passwords for this local copy only)"
 	@echo

@@ -98,5 +98,5 @@ def reference_data(request):
     if not (marker and marker.kwargs.get("transaction")):
         return
     request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("writeoffs.migrations.0002_reason_codes_and_settings")
-    migration.create(apps, schema_editor=None)
+    for name in ("0002_reason_codes_and_settings", "0007_credit_memo_reversal"):
+        importlib.import_module(f"writeoffs.migrations.{name}").create(apps, schema_editor=None)

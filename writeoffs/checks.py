@@ -114,13 +114,13 @@ def write_off_check(
 
     `settings` is read only when the write-off is not revenue impacting and none is given.
     """
-    found = _Found(proposal.unread)
+    found = Found(proposal.unread)
     lines = {line.pk: line for line in lines}
     _check_document(document, len(lines), found)
     _check_seen_balance(document, proposal.seen_balance, found)
     _check_memo_date(document, proposal.memo_date, found)
-    _check_reason_code(proposal.reason_code, found)
-    _check_comment(proposal.comment, found)
+    check_reason_code(proposal.reason_code, found)
+    check_comment(proposal.comment, found)
     _check_accounting(proposal, settings, found)
     amounts = _line_amounts(document, lines, proposal, found)
     if amounts is None:
@@ -156,7 +156,7 @@ def _reading_order(problem: Problem) -> tuple[int, int]:
     return _FIELD_ORDER.get(problem.field, len(_FIELD_ORDER) + 1), 0
 
 
-class _Found:
+class Found:
     """The problems found so far, starting with what the channel could not read."""
 
     def __init__(self, unread: tuple[Problem, ...]):
@@ -176,12 +176,12 @@ class _Found:
 
 def document_problems(document: BillingDocument) -> tuple[Problem, ...]:
     """Why `document` itself cannot be written off (W1), whatever is asked of it."""
-    found = _Found(())
+    found = Found(())
     _check_document(document, 0, found)
     return found.sorted()
 
 
-def _check_document(document: BillingDocument, line_count: int, found: _Found) -> None:
+def _check_document(document: BillingDocument, line_count: int, found: Found) -> None:
     if document.status != document.Status.POSTED:
         found.add(
             "document",
@@ -199,7 +199,7 @@ def _check_document(document: BillingDocument, line_count: int, found: _Found) -
 
 
 def _check_seen_balance(
-    document: BillingDocument, seen_balance: Decimal | None, found: _Found
+    document: BillingDocument, seen_balance: Decimal | None, found: Found
 ) -> None:
     if seen_balance is None or seen_balance == document.balance:
         return
@@ -214,7 +214,7 @@ def _check_seen_balance(
     )
 
 
-def _check_memo_date(document: BillingDocument, memo_date: date | None, found: _Found) -> None:
+def _check_memo_date(document: BillingDocument, memo_date: date | None, found: Found) -> None:
     if not found.readable("memo_date"):
         return
     today = timezone.localdate()
@@ -237,7 +237,7 @@ def _check_memo_date(document: BillingDocument, memo_date: date | None, found: _
         )
 
 
-def _check_reason_code(reason_code: ReasonCode | None, found: _Found) -> None:
+def check_reason_code(reason_code: ReasonCode | None, found: Found) -> None:
     if not found.readable("reason_code"):
         return
     if reason_code is None:
@@ -246,7 +246,7 @@ def _check_reason_code(reason_code: ReasonCode | None, found: _Found) -> None:
         found.add("reason_code", Code.INACTIVE, f"The reason code {reason_code} is not active.")
 
 
-def _check_comment(comment: str, found: _Found) -> None:
+def check_comment(comment: str, found: Found) -> None:
     if found.readable("comment") and len(comment) > MAX_COMMENT_LENGTH:
         found.add(
             "comment",
@@ -256,7 +256,7 @@ def _check_comment(comment: str, found: _Found) -> None:
 
 
 def _check_accounting(
-    proposal: WriteOffProposal, settings: WriteOffSettings | None, found: _Found
+    proposal: WriteOffProposal, settings: WriteOffSettings | None, found: Found
 ) -> None:
     code = proposal.accounting_code
     if not found.readable("accounting_code") or not found.readable("revenue_impacting"):
@@ -294,7 +294,7 @@ def _line_amounts(
     document: BillingDocument,
     lines: dict[int, LineItem],
     proposal: WriteOffProposal,
-    found: _Found,
+    found: Found,
 ) -> list[tuple[LineItem, Decimal]] | None:
     """The non-zero (line, amount) pairs, each checked against SPEC W6 and W8; None when any
     line is wrong, so that no total is made of the rest."""
@@ -324,7 +324,7 @@ def _requested_amounts(
     document: BillingDocument,
     lines: dict[int, LineItem],
     requested: Sequence[LineAmount],
-    found: _Found,
+    found: Found,
 ) -> list[tuple[LineItem, Decimal]]:
     amounts, seen = [], set()
     for index, entry in enumerate(requested):
@@ -347,7 +347,7 @@ def _requested_amounts(
 
 
 def _line_amount(
-    document: BillingDocument, line: LineItem, amount: Decimal, where: str, found: _Found
+    document: BillingDocument, line: LineItem, amount: Decimal, where: str, found: Found
 ) -> Decimal | None:
     """The amount, exact in the document's currency and within the line's balance; None when
     it is zero or wrong (a zero amount writes nothing off and makes no memo item)."""
@@ -382,7 +382,7 @@ def _check_total(
     lines: dict[int, LineItem],
     amounts: list[tuple[LineItem, Decimal]],
     total: Decimal,
-    found: _Found,
+    found: Found,
 ) -> None:
     currency = document.currency
     if total <= 0:

@@ -53,6 +53,10 @@ class WriteOffErrorCode(StrEnum):
     TOTAL_ABOVE_BALANCE = "total_above_balance"
     LEAVES_LINES_OPEN = "leaves_lines_open"
 
+    # A reversal (SPEC D2).
+    ALREADY_REVERSED = "already_reversed"
+    DATE_BEFORE_MEMO = "date_before_memo"
+
     # The key that makes a repeat harmless (W12, C8).
     INVALID_REQUEST_KEY = "invalid_request_key"
     REQUEST_KEY_REUSED = "request_key_reused"
@@ -75,7 +79,8 @@ class Problem:
 
     `field` is where it is: `document`, `memo_date`, `reason_code`, `comment`,
     `revenue_impacting`, `accounting_code`, `lines` (the lines as a whole), `lines[<i>]` (the
-    i-th line amount given), `total`, or `request_key`.
+    i-th line amount given), `total`, or `request_key`; for a reversal also `memo` (the credit
+    memo itself) and `reversal_date`.
     """
 
     field: str

@@ -10,6 +10,9 @@ from billing.models import AccountingCode, BillingDocument, LineItem, money_fiel
 #: It was `writeoffs.write_off_invoice` before debit memos: a migration renamed it in place, so
 #: its holders kept it.
 WRITE_OFF_PERMISSION = "writeoffs.write_off_document"
+#: Who may reverse a write-off (SPEC D2): apart from writing off, so that writing off and
+#: undoing can be given to different people.
+REVERSE_PERMISSION = "writeoffs.reverse_write_off"
 MAX_COMMENT_LENGTH = 255  # SPEC W4
 
 
@@ -90,6 +93,7 @@ class NumberSequence(models.Model):
 
 class CreditMemoStatus(models.TextChoices):
     POSTED = "Posted", "Posted"
+    REVERSED = "Reversed", "Reversed"
 
 
 class CreditMemo(models.Model):
@@ -112,10 +116,35 @@ class CreditMemo(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The reversal (SPEC D2): the debit memo that reversed the write-off, and who did it, when
+    # and why. Set together with the status Reversed, never changed afterwards.
+    reversing_debit_memo = models.OneToOneField(
+        BillingDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_credit_memo",
+    )
+    reversal_date = models.DateField(null=True, blank=True)
+    reversal_reason_code = models.ForeignKey(
+        ReasonCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversal_comment = models.CharField(max_length=MAX_COMMENT_LENGTH, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
-        permissions = [("write_off_document", "Can write off invoices and debit memos")]
+        permissions = [
+            ("write_off_document", "Can write off invoices and debit memos"),
+            ("reverse_write_off", "Can reverse a write-off"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="credit_memo_total_positive"),
             models.CheckConstraint(
@@ -123,6 +152,27 @@ class CreditMemo(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(number__startswith="CM"), name="credit_memo_number_prefix"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=CreditMemoStatus.POSTED,
+                    reversing_debit_memo__isnull=True,
+                    reversal_date__isnull=True,
+                    reversal_reason_code__isnull=True,
+                    reversed_by__isnull=True,
+                    reversed_at__isnull=True,
+                )
+                | Q(
+                    status=CreditMemoStatus.REVERSED,
+                    reversing_debit_memo__isnull=False,
+                    reversal_date__isnull=False,
+                    reversal_reason_code__isnull=False,
+                    reversed_by__isnull=False,
+                    reversed_at__isnull=False,
+                ),
+                name="credit_memo_reversal_complete",
+                violation_error_message="A reversed memo has its debit memo, date, reason, "
+                "who and when; a posted one has none of them.",
             ),
         ]
         # Credit Memos filtered by reason, in the list's order; and by memo date.
@@ -137,6 +187,10 @@ class CreditMemo(models.Model):
     @property
     def currency(self) -> str:
         return self.document.currency
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.status == self.Status.REVERSED
 
 
 class CreditMemoItem(models.Model):
@@ -189,6 +243,14 @@ class RequestKey(models.Model):
         null=True,
         blank=True,
         related_name="ledger_entry",
+    )
+    reversed_memo = models.OneToOneField(
+        CreditMemo,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal_ledger_entry",
+        help_text="The memo a reversal under this key reversed.",
     )
     completed = models.BooleanField(
         default=False, help_text="The API's first response is kept below, to be replayed."

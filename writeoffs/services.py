@@ -59,7 +59,7 @@ def document_write_off(
         # The document row lock serialises write-offs of one document; everything below is
         # read after it, so it sees what the previous write-off committed.
         document = BillingDocument.objects.select_for_update().get(pk=document.pk)
-        entry = _ledger_entry(user, key) if key else None
+        entry = ledger_entry(user, key) if key else None
         if entry is not None and entry.credit_memo_id is not None:
             return _repeat(entry, key)
         proposal = _reread_codes(proposal)
@@ -79,8 +79,9 @@ def document_write_off(
 document_write_off.alters_data = True
 
 
-def _ledger_entry(user, key: LedgerKey) -> RequestKey:
-    """The key's ledger row, made now if the channel did not claim it first, and locked."""
+def ledger_entry(user, key: LedgerKey) -> RequestKey:
+    """The key's ledger row, made now if the channel did not claim it first, and locked (for a
+    write-off and for its reversal alike)."""
     entry, _ = RequestKey.objects.select_for_update().get_or_create(
         user=user,
         channel=key.channel,
@@ -141,15 +142,16 @@ def _post_credit_memo(
     )
     # Computed here in Decimal, not as `balance - amount` in SQL: SQLite would subtract in
     # binary floating point. The row lock makes the balances read above the current ones.
-    _set_line_balances({line.pk: line.balance - amount for line, amount in check.amounts})
+    set_line_balances({line.pk: line.balance - amount for line, amount in check.amounts})
     document.balance -= check.total
     document.save(update_fields=["balance"])
     return memo
 
 
-def _set_line_balances(balances: dict[int, Decimal]) -> None:
-    """One statement for any number of lines: on PostgreSQL an `UPDATE ... FROM unnest()` of
-    two arrays, whose SQL is the same size for 1 line or 2,000."""
+def set_line_balances(balances: dict[int, Decimal]) -> None:
+    """Set line balances, for a write-off and for its reversal alike, in one statement for any
+    number of lines: on PostgreSQL an `UPDATE ... FROM unnest()` of two arrays, whose SQL is
+    the same size for 1 line or 2,000."""
     if connection.vendor != "postgresql":
         LineItem.objects.bulk_update(
             [LineItem(pk=pk, balance=balance) for pk, balance in balances.items()], ["balance"]

@@ -107,7 +107,12 @@ def test_seed_makes_the_demo_users_with_their_permissions(seeded):
     assert finance.check_password("finance-demo-only")
     assert finance.has_perm("billing.view_billingdocument")
     assert finance.has_perm("writeoffs.write_off_document")
+    assert not finance.has_perm("writeoffs.reverse_write_off")
     assert not finance.is_staff
+    controller = users.get(username="controller")
+    assert controller.check_password("controller-demo-only")
+    assert controller.has_perm("writeoffs.reverse_write_off")
+    assert not controller.has_perm("writeoffs.write_off_document")
     admin = users.get(username="admin")
     assert admin.check_password("admin-demo-only")
     assert admin.is_superuser and admin.is_staff

@@ -22,7 +22,7 @@ from django.utils import timezone
 from billing.models import VIEW_DOCUMENTS
 from billing.money import quantum
 from writeoffs.importing import documents_import
-from writeoffs.models import WRITE_OFF_PERMISSION, WriteOffSettings
+from writeoffs.models import REVERSE_PERMISSION, WRITE_OFF_PERMISSION, WriteOffSettings
 
 SEED = 20261001
 DOCUMENT_COUNT = 60  # invoices
@@ -30,8 +30,13 @@ FIRST_NUMBER = 1001
 
 # The demo logins, for a local copy only; `make run` prints them too.
 FINANCE_USER = ("finance", "finance-demo-only")
+# Who may reverse a write-off (SPEC D2), and only that: writing off and undoing are apart.
+CONTROLLER_USER = ("controller", "controller-demo-only")
 ADMIN_USER = ("admin", "admin-demo-only")
-FINANCE_PERMISSIONS = [VIEW_DOCUMENTS, WRITE_OFF_PERMISSION]
+PERMISSIONS = {
+    FINANCE_USER[0]: [VIEW_DOCUMENTS, WRITE_OFF_PERMISSION],
+    CONTROLLER_USER[0]: [VIEW_DOCUMENTS, REVERSE_PERMISSION],
+}
 
 ACCOUNTING_CODES = [
     {"code": "1200", "name": "Accounts Receivable", "type": "AccountsReceivable"},
@@ -147,7 +152,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data: the documents were there already.")
-        for username, password in (FINANCE_USER, ADMIN_USER):
+        for username, password in (FINANCE_USER, CONTROLLER_USER, ADMIN_USER):
             note = "" if username in created_users else " (if you have not changed it)"
             self.stdout.write(f"Sign in as {username} / {password}{note}.")
 
@@ -312,17 +317,18 @@ def _create_users() -> set[str]:
     """Create the demo logins that are missing; the names of those created."""
     User = get_user_model()
     created = set()
-    finance, is_new = User.objects.get_or_create(username=FINANCE_USER[0])
-    if is_new:
-        finance.set_password(FINANCE_USER[1])
-        finance.save(update_fields=["password"])
-        created.add(finance.username)
-    finance.user_permissions.add(
-        *(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in (name.split(".") for name in FINANCE_PERMISSIONS)
+    for username, password in (FINANCE_USER, CONTROLLER_USER):
+        user, is_new = User.objects.get_or_create(username=username)
+        if is_new:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            created.add(username)
+        user.user_permissions.add(
+            *(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                for app_label, codename in (name.split(".") for name in PERMISSIONS[username])
+            )
         )
-    )
     if not User.objects.filter(username=ADMIN_USER[0]).exists():
         User.objects.create_superuser(ADMIN_USER[0], password=ADMIN_USER[1])
         created.add(ADMIN_USER[0])
