@@ -138,8 +138,10 @@ _FIELD_ORDER = {
     for place, name in enumerate(
         [
             "document",
+            "memo",
             "request_key",
             "memo_date",
+            "reversal_date",
             "reason_code",
             "comment",
             "revenue_impacting",

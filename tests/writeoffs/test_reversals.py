@@ -33,7 +33,7 @@ from writeoffs.models import (
     CreditMemoItem,
     ReasonCode,
 )
-from writeoffs.reversals import ReversalProposal, credit_memo_reverse
+from writeoffs.reversals import ReversalProposal, credit_memo_reverse, reversal_check
 from writeoffs.services import WriteOffRefused
 
 pytestmark = pytest.mark.django_db
@@ -345,3 +345,10 @@ def test_reversals_racing_write_offs_of_one_document_never_over_credit(controlle
     assert charge.balance == Decimal("100.00") - sum(memo.total for memo in standing)
     assert 0 <= charge.balance <= Decimal("100.00")
     assert record.balance == record.amount - sum(memo.total for memo in standing)
+
+
+def test_a_reversals_problems_come_in_the_order_its_dialog_reads():
+    memo = CreditMemo(memo_date=datetime.date(2026, 3, 1), status=CreditMemo.Status.REVERSED)
+    proposal = ReversalProposal(reversal_date=datetime.date(2026, 2, 1), comment="x" * 2000)
+    fields = [problem.field for problem in reversal_check(memo=memo, proposal=proposal).problems]
+    assert fields == ["memo", "reversal_date", "reason_code", "comment"]
