@@ -1,6 +1,13 @@
-"""`Idempotency-Key` (SPEC C8): a retried write-off gets the first response back, success or
-refusal, instead of running again. The keys are kept in the one key ledger
+"""`Idempotency-Key` (SPEC C8, D2): a retried write-off or reversal gets the first response
+back, success or refusal, instead of running again. The keys are kept in the one key ledger
 (`writeoffs.keys`), scoped to the user and the API channel, for 24 hours.
+
+What makes two requests the same is the request as sent (method, path and body), for a
+reversal as for a write-off, rather than the proposal read from it
+(`ReversalProposal.fingerprint`): a retry of a reversal sent without `memoDate` after midnight
+asks for another day, yet must get its first response back; a body this API cannot read, which
+makes no proposal, gets its first refusal back too; and a key sent again with another body is
+refused (`idempotency_key_reused`) even when both would read the same.
 """
 
 import hashlib

@@ -1,6 +1,7 @@
-"""The API's JSON, named as in Zuora's REST API: the write-off request and every response.
+"""The API's JSON, named as in Zuora's REST API: the write-off and reversal requests and every
+response.
 
-The write-off body is read by `read_write_off_request`, not by django-ninja, so that JSON numbers
+A request body is read by `read_request`, not by django-ninja, so that JSON numbers
 become exact `Decimal`s: `json` hands each number's literal text to a `Decimal`, never through a
 binary float (Zuora's own SDK sends amounts as JSON numbers). Amounts may also be strings.
 """
@@ -180,16 +181,41 @@ class WriteOffDebitMemoRequest(WriteOffRequest[WriteOffDebitMemoItem]):
     pass
 
 
-def read_write_off_request(body: bytes, model: type[WriteOffRequest]) -> WriteOffRequest:
-    """The body of a write-off read as `model`, or `ApiError(400)` naming each field that
-    cannot be read.
+class ReverseCreditMemoRequest(_Request):
+    """Zuora's `ReverseCreditMemoRequest`. The memo is unapplied from its document and applied
+    to the reversing debit memo in one step, on the reversal date: `applyEffectiveDate` can
+    only name that day."""
 
-    An empty body asks for the defaults: the full balance, today, the default reason."""
+    memoDate: MemoDate | None = Field(
+        None,
+        description="The reversal date, which is the reversing debit memo's date: not before "
+        "the credit memo's date, not in the future. Left out: today, or the credit memo's "
+        "date when that is later.",
+    )
+    applyEffectiveDate: MemoDate | None = Field(
+        None,
+        description="When the credit memo is applied to the reversing debit memo. That happens "
+        "on the reversal date, so when sent it must be that date (memoDate, or its default).",
+    )
+    reasonCode: Text | None = Field(None, description="Left out or empty: the default reason.")
+    comment: Text | None = Field(None, description=f"At most {MAX_COMMENT_LENGTH} characters.")
+
+
+def read_request[Request: _Request](body: bytes, model: type[Request]) -> Request:
+    """The body read as `model`, or `ApiError(400)` naming each field that cannot be read.
+
+    An empty body asks for the defaults (a write-off: the full balance, today, the default
+    reason; a reversal: today, the default reason)."""
     data = read_json(body) if body.strip() else {}
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise ApiError(400, *shape_reasons(error.errors(include_url=False))) from None
+
+
+def read_write_off_request(body: bytes, model: type[WriteOffRequest]) -> WriteOffRequest:
+    """The body of a write-off read as `model` (`read_request`)."""
+    return read_request(body, model)
 
 
 # Responses. Amounts are decimal strings with the currency's digits; ids are strings, as in Zuora.
@@ -217,6 +243,22 @@ class CreditMemoRefOut(BaseModel):
 class WriteOffOut(BaseModel):
     success: Literal[True]
     creditMemo: CreditMemoRefOut
+
+
+class DebitMemoRefOut(BaseModel):
+    id: str = Field(description="As `GET /debitmemos/{number}` shows it.")
+    number: str
+    amount: DecimalString
+
+
+class ReverseCreditMemoOut(BaseModel):
+    """Zuora's `ReverseCreditMemoResponse`."""
+
+    success: Literal[True]
+    creditMemo: CreditMemoRefOut = Field(description="The credit memo that was reversed.")
+    debitMemo: DebitMemoRefOut = Field(
+        description="The debit memo that reverses it, settled by it (balance zero)."
+    )
 
 
 class LineOut(BaseModel):
@@ -282,11 +324,23 @@ class CreditMemoOut(BaseModel):
     reasonCode: str
     comment: str
     revenueImpacting: Literal["Yes", "No"]
-    status: str
+    status: Literal["Posted", "Reversed"]
     currency: str
     amount: DecimalString
     createdBy: str
     createdAt: datetime
+    # The reversal (SPEC D2): Zuora's `reversed`, and the rest null while it is not reversed.
+    reversed: bool = Field(description="Whether the write-off was reversed (status Reversed).")
+    reversingDebitMemoId: str | None = Field(
+        description="The debit memo that reversed the memo, as `GET /debitmemos/{number}` "
+        "shows its id."
+    )
+    reversingDebitMemoNumber: str | None
+    reversalDate: date | None = Field(description="The reversing debit memo's date.")
+    reversalReasonCode: str | None
+    reversalComment: str | None
+    reversedBy: str | None = Field(description="Who reversed it (a username).")
+    reversedAt: datetime | None
     items: list[CreditMemoItemOut]
 
 
@@ -361,6 +415,7 @@ def credit_memo_body(memo, items, *, applied_to: str) -> dict:
         "amount": decimal_string(memo.total, currency),
         "createdBy": memo.created_by.get_username(),
         "createdAt": memo.created_at,
+        **_reversal(memo),
         "items": [
             {
                 "id": str(item.pk),
@@ -372,4 +427,47 @@ def credit_memo_body(memo, items, *, applied_to: str) -> dict:
             }
             for item in items
         ],
+    }
+
+
+def _reversal(memo) -> dict:
+    """The reversal's fields of `CreditMemoOut`: null, and `reversed` false, until it is."""
+    if not memo.is_reversed:
+        return {
+            "reversed": False,
+            "reversingDebitMemoId": None,
+            "reversingDebitMemoNumber": None,
+            "reversalDate": None,
+            "reversalReasonCode": None,
+            "reversalComment": None,
+            "reversedBy": None,
+            "reversedAt": None,
+        }
+    return {
+        "reversed": True,
+        "reversingDebitMemoId": str(memo.reversing_debit_memo_id),
+        "reversingDebitMemoNumber": memo.reversing_debit_memo.number,
+        "reversalDate": memo.reversal_date,
+        "reversalReasonCode": memo.reversal_reason_code.name,
+        "reversalComment": memo.reversal_comment,
+        "reversedBy": memo.reversed_by.get_username(),
+        "reversedAt": memo.reversed_at,
+    }
+
+
+def reverse_body(memo, debit_memo) -> dict:
+    """`ReverseCreditMemoOut`: the reversed memo and the debit memo that reverses it."""
+    currency = debit_memo.currency
+    return {
+        "success": True,
+        "creditMemo": {
+            "id": str(memo.pk),
+            "number": memo.number,
+            "amount": decimal_string(memo.total, currency),
+        },
+        "debitMemo": {
+            "id": str(debit_memo.pk),
+            "number": debit_memo.number,
+            "amount": decimal_string(debit_memo.amount, currency),
+        },
     }

@@ -82,7 +82,7 @@ def _proposal(
     revenue_impacting = request.revenueImpacting == "Yes"
     proposal = WriteOffProposal(
         memo_date=request.memoDate or write_off_date_default(document),
-        reason_code=_reason_code(request.reasonCode, unread),
+        reason_code=reason_code_named(request.reasonCode, unread),
         comment=request.comment or "",
         revenue_impacting=revenue_impacting,
         accounting_code=_accounting_code(request.nonRevenueWriteOffAccountingCode, unread),
@@ -147,7 +147,7 @@ def _misplaced(lines: dict, line_id: int, index: int, item_id: int | None = None
     return None
 
 
-def _reason_code(name: str | None, unread: list[Problem]):
+def reason_code_named(name: str | None, unread: list[Problem]):
     """The reason code of that name (the check says whether it is active), or the default."""
     if not name:
         return writeoff_selectors.default_reason_code()

@@ -56,6 +56,8 @@ class WriteOffErrorCode(StrEnum):
     # A reversal (SPEC D2).
     ALREADY_REVERSED = "already_reversed"
     DATE_BEFORE_MEMO = "date_before_memo"
+    #: The API's `applyEffectiveDate` names another day than the reversal date.
+    APPLY_DATE_NOT_REVERSAL_DATE = "apply_date_not_reversal_date"
 
     # The key that makes a repeat harmless (W12, C8).
     INVALID_REQUEST_KEY = "invalid_request_key"
@@ -80,7 +82,7 @@ class Problem:
     `field` is where it is: `document`, `memo_date`, `reason_code`, `comment`,
     `revenue_impacting`, `accounting_code`, `lines` (the lines as a whole), `lines[<i>]` (the
     i-th line amount given), `total`, or `request_key`; for a reversal also `memo` (the credit
-    memo itself) and `reversal_date`.
+    memo itself), `reversal_date` and, from the API, `apply_effective_date`.
     """
 
     field: str

@@ -135,8 +135,11 @@ key_complete.alters_data = True
 def key_release(*, entry: RequestKey) -> None:
     """Forget a claim whose request ended with no response to keep, so a retry runs again.
 
-    A memo linked to it meanwhile stays linked: the row is kept then, and a retry gets it."""
-    RequestKey.objects.filter(pk=entry.pk, credit_memo__isnull=True).delete()
+    A memo written off or reversed under it meanwhile stays linked: the row is kept then, and
+    a retry gets that memo's result."""
+    RequestKey.objects.filter(
+        pk=entry.pk, credit_memo__isnull=True, reversed_memo__isnull=True
+    ).delete()
 
 
 key_release.alters_data = True

@@ -50,7 +50,15 @@ def credit_memo_list(
 
 def credit_memo_get(number: str) -> CreditMemo:
     return get_object_or_404(
-        CreditMemo.objects.select_related("document__account", "reason_code", "created_by"),
+        CreditMemo.objects.select_related(
+            "document__account",
+            "reason_code",
+            "created_by",
+            # A reversed memo names its reversal (SPEC D2), in the same one query.
+            "reversing_debit_memo",
+            "reversal_reason_code",
+            "reversed_by",
+        ),
         number=number,
     )
 

@@ -1,11 +1,11 @@
-"""The write-off API under /api/v1/ (SPEC C8, D1): Zuora's paths and JSON, served by the
-selectors and the write-off service the screens use.
+"""The write-off API under /api/v1/ (SPEC C8, D1, D2): Zuora's paths and JSON, served by the
+selectors and the write-off and reversal services the screens use.
 
 Invoices and debit memos are served by the same views, registered once per kind
 (`api.kinds`): only their paths, the item id of a write-off and a few response names differ.
 django-ninja builds the OpenAPI document from the schemas below and serves it with Swagger UI
-from its own packaged static files (no CDN). The write-off body is read by the view itself, so
-its schema is added to the document by `WriteOffApi`.
+from its own packaged static files (no CDN). The write-off and reversal bodies are read by the
+views themselves, so their schemas are added to the document by `WriteOffApi`.
 """
 
 import re
@@ -22,12 +22,16 @@ from api.auth import BEARER_CHALLENGE, BearerToken
 from api.errors import ApiError, Code, Reason
 from api.idempotency import idempotent
 from api.kinds import API_KINDS, ApiKind, api_kind
+from api.reversal import reverse
 from api.schemas import (
     CreditMemoOut,
     RefusalOut,
+    ReverseCreditMemoOut,
+    ReverseCreditMemoRequest,
     WriteOffOut,
     credit_memo_body,
     document_body,
+    reverse_body,
     write_off_body,
 )
 from api.writeoff import write_off
@@ -35,17 +39,20 @@ from billing import selectors as billing_selectors
 from billing.models import DOCUMENT_NUMBER_PATTERN, VIEW_DOCUMENTS
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.keys import MAX_KEY_LENGTH, LedgerKey
-from writeoffs.models import WRITE_OFF_PERMISSION
+from writeoffs.models import REVERSE_PERMISSION, WRITE_OFF_PERMISSION
+
+#: The request bodies the views read themselves, for the document.
+REQUEST_MODELS = (*(kind.request for kind in API_KINDS), ReverseCreditMemoRequest)
 
 
 class WriteOffApi(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)
         components = schema["components"]["schemas"]
-        for kind in API_KINDS:
-            body = kind.request.model_json_schema(ref_template=REF_TEMPLATE)
-            components.update(body.pop("$defs"))
-            components[kind.request.__name__] = body
+        for model in REQUEST_MODELS:
+            body = model.model_json_schema(ref_template=REF_TEMPLATE)
+            components.update(body.pop("$defs", {}))
+            components[model.__name__] = body
         return schema
 
 
@@ -54,7 +61,8 @@ api = WriteOffApi(
     version="1",
     description="Write off invoices and debit memos as Zuora's "
     "`PUT /v1/invoices/{invoiceKey}/write-off` and `PUT /v1/debitmemos/{debitMemoKey}/write-off` "
-    "do. Every request needs `Authorization: Bearer <token>` "
+    "do, and reverse a write-off as `PUT /v1/credit-memos/{creditMemoKey}/reverse` does. "
+    "Every request needs `Authorization: Bearer <token>` "
     "(`python manage.py create_api_token`).",
     urls_namespace="api-v1",
     # Swagger UI would otherwise call out to validator.swagger.io.
@@ -65,6 +73,7 @@ api = WriteOffApi(
 
 view_documents = BearerToken(VIEW_DOCUMENTS)
 write_off_documents = BearerToken(WRITE_OFF_PERMISSION)
+reverse_write_offs = BearerToken(REVERSE_PERMISSION)
 
 DOCUMENT_NUMBER = re.compile(DOCUMENT_NUMBER_PATTERN)
 IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_LENGTH}}}")
@@ -75,17 +84,19 @@ WRITE_OFF = {
     "response": {200: WriteOffOut, WRITE_OFF_REFUSALS: RefusalOut},
 }
 CREDIT_MEMO = {"auth": view_documents, "response": {200: CreditMemoOut, READ_REFUSALS: RefusalOut}}
+REVERSE = {
+    "auth": reverse_write_offs,
+    "response": {200: ReverseCreditMemoOut, WRITE_OFF_REFUSALS: RefusalOut},
+}
 
 
-def _write_off_body(kind: ApiKind) -> dict:
-    """The OpenAPI request body and header of a write-off of `kind`."""
+def _body_and_key(model: type) -> dict:
+    """The OpenAPI request body (read by the view as `model`) and the Idempotency-Key header."""
     return {
         "requestBody": {
             "required": False,
             "content": {
-                "application/json": {
-                    "schema": {"$ref": REF_TEMPLATE.format(model=kind.request.__name__)}
-                }
+                "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=model.__name__)}}
             },
         },
         "parameters": [
@@ -137,29 +148,12 @@ def _document_routes(kind: ApiKind) -> None:
         description="No `items`: every line's whole balance. No `memoDate`: today (the "
         f"{kind.noun} date if that is later). No `reasonCode`: the default reason. Amounts are "
         "plain decimals, as JSON numbers or strings.",
-        openapi_extra=_write_off_body(kind),
+        openapi_extra=_body_and_key(kind.request),
         **WRITE_OFF,
     )
     @api.put(f"{path}/write-off/", include_in_schema=False, **WRITE_OFF)
     def write_off_document(request, number: str, response: HttpResponse):
-        run = partial(_write_off, request, kind, number)
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            return Status(*run(None))
-        if not IDEMPOTENCY_KEY.fullmatch(key):
-            raise ApiError(
-                400,
-                Reason(
-                    Code.INVALID_IDEMPOTENCY_KEY,
-                    f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
-                    "e.g. a UUID.",
-                    "Idempotency-Key",
-                ),
-            )
-        status, body, replayed = idempotent(request, key, run)
-        if replayed:
-            response["Idempotent-Replayed"] = "true"
-        return Status(status, body)
+        return _keyed(request, response, partial(_write_off, request, kind, number))
 
 
 for kind in API_KINDS:
@@ -178,6 +172,54 @@ def credit_memo_detail(request, number: str):
     memo = _found(writeoff_selectors.credit_memo_get, number, "credit memo")
     items = writeoff_selectors.credit_memo_items(memo)
     return credit_memo_body(memo, items, applied_to=api_kind(memo.document).reference)
+
+
+@api.put(
+    "/credit-memos/{number}/reverse",
+    operation_id="reverseCreditMemo",
+    summary="Reverse a write-off's credit memo",
+    tags=["Credit memos"],
+    description="Unapplies the credit memo from its invoice or debit memo (every line's balance "
+    "goes back up by exactly the memo's amounts) and creates a debit memo that reverses it, "
+    "settled by it, in one step. No `memoDate`: today (the memo date if that is later). "
+    "`applyEffectiveDate` may only name the reversal date. No `reasonCode`: the default reason. "
+    "Needs the permission writeoffs.reverse_write_off.",
+    openapi_extra=_body_and_key(ReverseCreditMemoRequest),
+    **REVERSE,
+)
+@api.put("/credit-memos/{number}/reverse/", include_in_schema=False, **REVERSE)
+def reverse_credit_memo(request, number: str, response: HttpResponse):
+    return _keyed(request, response, partial(_reverse, request, number))
+
+
+def _keyed(request, response: HttpResponse, run) -> Status:
+    """`run(ledger_key)`'s `(status, body)`, once per `Idempotency-Key` when one is sent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return Status(*run(None))
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            400,
+            Reason(
+                Code.INVALID_IDEMPOTENCY_KEY,
+                f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+                "e.g. a UUID.",
+                "Idempotency-Key",
+            ),
+        )
+    status, body, replayed = idempotent(request, key, run)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(status, body)
+
+
+def _reverse(request, number: str, key: LedgerKey | None) -> tuple[int, dict]:
+    try:
+        memo = _found(writeoff_selectors.credit_memo_get, number, "credit memo")
+        debit_memo = reverse(memo=memo, user=request.auth, body=request.body, key=key)
+    except ApiError as error:
+        return error.status, error.body()
+    return 200, reverse_body(memo, debit_memo)
 
 
 def _write_off(request, kind: ApiKind, number: str, key: LedgerKey | None) -> tuple[int, dict]:

@@ -7,8 +7,10 @@ import json
 import pytest
 
 from api.services import api_token_create
+from billing.models import VIEW_DOCUMENTS
 from tests.api.helpers import KINDS, bearer
-from tests.factories import invoice_with_all_kinds
+from tests.factories import UserFactory, invoice_with_all_kinds
+from writeoffs.models import REVERSE_PERMISSION
 
 
 @pytest.fixture
@@ -19,6 +21,18 @@ def clerk_token(clerk) -> str:
 @pytest.fixture
 def viewer_token(viewer) -> str:
     return api_token_create(user=viewer, name="tests")[1]
+
+
+@pytest.fixture
+def controller(db):
+    """Someone who may see documents and reverse write-offs, but not write off (as the demo's
+    controller)."""
+    return UserFactory(username="controller", permissions=[VIEW_DOCUMENTS, REVERSE_PERMISSION])
+
+
+@pytest.fixture
+def controller_token(controller) -> str:
+    return api_token_create(user=controller, name="tests")[1]
 
 
 @pytest.fixture

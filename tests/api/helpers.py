@@ -53,3 +53,8 @@ KINDS = [INVOICE, DEBIT_MEMO]
 
 def write_off_path(number: str) -> str:
     return INVOICE.write_off_path(number)
+
+
+def reverse_path(number: str) -> str:
+    """Where a credit memo is reversed (SPEC D2)."""
+    return f"/api/v1/credit-memos/{number}/reverse"

@@ -4,6 +4,7 @@ that breaks the document."""
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Permission
 from django.contrib.staticfiles import finders
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -32,7 +33,7 @@ def test_document_and_docs_need_a_signed_in_user(client, path):
 
 
 @pytest.mark.django_db
-def test_document_describes_the_five_operations(clerk_client):
+def test_document_describes_the_six_operations(clerk_client):
     document = clerk_client.get(DOCUMENT).json()
     assert document["openapi"].startswith("3.1")
     operations = {
@@ -46,6 +47,7 @@ def test_document_describes_the_five_operations(clerk_client):
         ("get", "/api/v1/debitmemos/{number}", "getDebitMemo"),
         ("put", "/api/v1/debitmemos/{number}/write-off", "writeOffDebitMemo"),
         ("get", "/api/v1/credit-memos/{number}", "getCreditMemo"),
+        ("put", "/api/v1/credit-memos/{number}/reverse", "reverseCreditMemo"),
     }
     assert document["components"]["securitySchemes"] == {
         "BearerToken": {"type": "http", "scheme": "bearer"}
@@ -92,6 +94,39 @@ def test_each_kind_of_document_is_described_with_its_own_names(
 
 
 @pytest.mark.django_db
+def test_the_reversal_is_described_with_zuoras_names(clerk_client):
+    document = clerk_client.get(DOCUMENT).json()
+    schemas = document["components"]["schemas"]
+    reverse = document["paths"]["/api/v1/credit-memos/{number}/reverse"]["put"]
+    assert set(reverse["responses"]) == {"200", "400", "401", "403", "404", "409", "422"}
+    assert reverse["security"] == [{"BearerToken": []}]
+    assert [parameter["name"] for parameter in reverse["parameters"]] == [
+        "number",
+        "Idempotency-Key",
+    ]
+    body = reverse["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": f"{SCHEMAS}ReverseCreditMemoRequest"}
+    request = schemas["ReverseCreditMemoRequest"]
+    assert list(request["properties"]) == [
+        "memoDate",
+        "applyEffectiveDate",
+        "reasonCode",
+        "comment",
+    ]
+    response = reverse["responses"]["200"]["content"]["application/json"]["schema"]
+    assert response == {"$ref": f"{SCHEMAS}ReverseCreditMemoOut"}
+    assert list(schemas["ReverseCreditMemoOut"]["properties"]) == [
+        "success",
+        "creditMemo",
+        "debitMemo",
+    ]
+    refusal = reverse["responses"]["422"]["content"]["application/json"]["schema"]
+    assert refusal == {"$ref": f"{SCHEMAS}RefusalOut"}
+    memo = schemas["CreditMemoOut"]["properties"]
+    assert {"reversed", "reversingDebitMemoId", "reversalDate", "reversedBy"} <= set(memo)
+
+
+@pytest.mark.django_db
 def test_docs_are_served_from_local_static_files_under_the_sites_csp(clerk_client):
     response = clerk_client.get(DOCS)
     assert response.status_code == 200
@@ -134,7 +169,9 @@ def test_api_conforms_to_its_document(
     served_schema, live_server, clerk, clerk_token, invoice, mode
 ):
     operations = [result.ok() for result in served_schema.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) == 6
+    # The clerk may also reverse, so that the reversal is really run (once; then refused).
+    clerk.user_permissions.add(Permission.objects.get(codename="reverse_write_off"))
     # Generated numbers almost never name a document: half the cases use a real one, of the
     # operation's own kind.
     memo = write_off(INVOICE.with_all_kinds(102)[0], clerk, full_balance=True)

@@ -122,6 +122,14 @@ def test_credit_memo_is_returned_with_its_items(get_as_clerk, clerk, example, ap
         "currency": "USD",
         "amount": "10.83",
         "createdBy": "clerk",
+        "reversed": False,
+        "reversingDebitMemoId": None,
+        "reversingDebitMemoNumber": None,
+        "reversalDate": None,
+        "reversalReasonCode": None,
+        "reversalComment": None,
+        "reversedBy": None,
+        "reversedAt": None,
         "items": [
             {
                 "id": str(item.pk),

@@ -1,25 +1,28 @@
 """A script written with Zuora's own Python SDK (`zuora-sdk`) works unchanged against this
-application's API (SPEC C8, D1): pointed at `http://<host>/api`, it writes off an invoice with
-`InvoicesApi` and a debit memo with `DebitMemosApi`, line by line, and sees refusals as errors."""
+application's API (SPEC C8, D1, D2): pointed at `http://<host>/api`, it writes off an invoice
+with `InvoicesApi` and a debit memo with `DebitMemosApi`, line by line, reverses a write-off
+with `CreditMemosApi`, and sees refusals as errors."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from zuora_sdk import ApiClient, Configuration, DebitMemosApi, InvoicesApi
-from zuora_sdk.exceptions import ApiException, UnauthorizedException
+from zuora_sdk import ApiClient, Configuration, CreditMemosApi, DebitMemosApi, InvoicesApi
+from zuora_sdk.exceptions import ApiException, ForbiddenException, UnauthorizedException
 from zuora_sdk.models import (
     CreditMemoItemFromWriteOffInvoice,
     CreditMemoTaxationItemFromWriteOffInvoice,
     DebitMemoItemWriteOffRequest,
     DebitMemoTaxationItemWriteOffRequest,
+    ReverseCreditMemoRequest,
     WriteOffDebitMemoRequest,
     WriteOffInvoiceRequest,
 )
 
-from billing.models import LineItem
+from billing.models import BillingDocument, LineItem
 from tests.api.helpers import DEBIT_MEMO
+from tests.factories import write_off
 from writeoffs.models import CreditMemo
 
 # A live server needs a transactional test (tests/conftest.py puts back the data migrations'
@@ -172,3 +175,93 @@ def test_zuora_sdk_reads_a_debit_memo(live_server, clerk_token):
     # strings and ISO dates arrive as this API sends them.
     assert (response.balance, response.debit_memo_date) == ("97.42", "2026-10-01")
     assert response.additional_properties["lines"][0]["id"] == str(charge.pk)
+
+
+def credit_memos_api(live_server, token) -> CreditMemosApi:
+    return CreditMemosApi(
+        ApiClient(Configuration(host=f"{live_server.url}/api", access_token=token))
+    )
+
+
+@pytest.fixture
+def memo(example, clerk):
+    """A write-off of the charge and its tax: 10.00 and 0.83."""
+    document, charge, tax, *_ = example
+    return write_off(
+        document, clerk, [(charge, "10.00"), (tax, "0.83")], memo_date=datetime.date(2026, 10, 15)
+    )
+
+
+def test_zuora_sdk_reverses_a_credit_memo(live_server, controller_token, memo, example):
+    document = example[0]
+    credit_memos = credit_memos_api(live_server, controller_token)
+    response = credit_memos.reverse_credit_memo(
+        memo.number,
+        ReverseCreditMemoRequest(
+            memo_date=datetime.date(2026, 10, 20),
+            apply_effective_date=datetime.date(2026, 10, 20),
+            reason_code="Correcting Invoice Error",
+            comment="Reversed by a Zuora script",
+        ),
+    )
+    assert response.success is True
+    assert response.credit_memo.id == str(memo.pk)
+    debit_memo = BillingDocument.objects.get(pk=response.debit_memo.id)
+    assert (debit_memo.type, debit_memo.amount, debit_memo.balance) == (
+        BillingDocument.Type.DEBIT_MEMO,
+        Decimal("10.83"),
+        0,
+    )
+    assert response.debit_memo.additional_properties["number"] == debit_memo.number
+    document.refresh_from_db()
+    assert document.balance == Decimal("97.42")
+    assert all(line.balance == line.amount for line in LineItem.objects.filter(document=document))
+
+    # Zuora's CreditMemoResponse reads the reversal: `reversed`, and the rest as extra fields.
+    read = credit_memos.get_credit_memo(memo.number)
+    assert (read.id, read.number, read.status, read.reversed) == (
+        str(memo.pk),
+        memo.number,
+        "Reversed",
+        True,
+    )
+    extra = read.additional_properties
+    assert (extra["reversingDebitMemoId"], extra["reversalReasonCode"]) == (
+        response.debit_memo.id,
+        "Correcting Invoice Error",
+    )
+
+
+def test_zuora_sdk_reverses_with_no_fields_at_all(live_server, controller_token, memo):
+    response = credit_memos_api(live_server, controller_token).reverse_credit_memo(
+        memo.number, ReverseCreditMemoRequest()
+    )
+    assert response.success is True
+    memo.refresh_from_db()
+    assert (memo.reversal_reason_code.name, memo.reversing_debit_memo_id) == (
+        "Write-off",
+        int(response.debit_memo.id),
+    )
+
+
+def test_zuora_sdk_sees_a_refused_reversal_as_an_error(live_server, controller_token, memo):
+    credit_memos = credit_memos_api(live_server, controller_token)
+    request = ReverseCreditMemoRequest(memo_date=datetime.date(2026, 10, 14))
+    with pytest.raises(ApiException) as refused:
+        credit_memos.reverse_credit_memo(memo.number, request)
+    assert refused.value.status == 422
+    assert '"date_before_memo"' in refused.value.body
+    credit_memos.reverse_credit_memo(memo.number, ReverseCreditMemoRequest())
+    with pytest.raises(ApiException) as refused:
+        credit_memos.reverse_credit_memo(memo.number, ReverseCreditMemoRequest())
+    assert (refused.value.status, '"already_reversed"' in refused.value.body) == (422, True)
+    assert BillingDocument.objects.filter(reversed_credit_memo__isnull=False).count() == 1
+
+
+def test_zuora_sdk_may_not_reverse_without_the_permission(live_server, clerk_token, memo):
+    with pytest.raises(ForbiddenException):
+        credit_memos_api(live_server, clerk_token).reverse_credit_memo(
+            memo.number, ReverseCreditMemoRequest()
+        )
+    memo.refresh_from_db()
+    assert not memo.is_reversed
