@@ -1,8 +1,11 @@
-"""The Write Off Invoice (or Debit Memo) dialog's form, and the Credit Memos filters.
+"""The Write Off Invoice (or Debit Memo) dialog's form, the Reverse Write-Off dialog's form, and
+the Credit Memos filters.
 
-The dialog's form only reads: each field turns text into a typed value (`to_python`), and what
+A dialog's form only reads: each field turns text into a typed value (`to_python`), and what
 cannot be read becomes a problem of the proposal it hands on. Every rule is the one check's
-(`writeoffs.checks`), and the dialog shows only what that check returns.
+(`writeoffs.checks`, `writeoffs.reversals.reversal_check`), and the dialog shows only what that
+check returns. `DialogForm` holds what both dialogs share: refusing a field sent twice, turning
+what a field could not read into a problem, and placing each problem where the dialog shows it.
 """
 
 import re
@@ -18,8 +21,9 @@ from billing.parsing import parse_iso_date
 from billing.selectors import DisplayLine
 from writeoffs.checks import LineAmount, WriteOffCheck, WriteOffProposal
 from writeoffs.errors import Problem, WriteOffErrorCode, line_field
-from writeoffs.keys import Channel, KeyRefused, LedgerKey, dialog_key_read
-from writeoffs.models import MAX_COMMENT_LENGTH, ReasonCode
+from writeoffs.keys import Channel, KeyRefused, LedgerKey, dialog_key_read, reversal_key_read
+from writeoffs.models import MAX_COMMENT_LENGTH, CreditMemo, ReasonCode
+from writeoffs.reversals import ReversalProposal
 
 Code = WriteOffErrorCode
 
@@ -81,6 +85,9 @@ HINTS = {
     Code.LEAVES_LINES_OPEN: "Write off all balances fills in every line.",
     Code.UNKNOWN_LINE: "Reload the page and try again.",
 }
+REVERSAL_HINTS = {
+    Code.ALREADY_REVERSED: "Close this dialog and reload the page to see the reversal.",
+}
 
 
 @dataclass
@@ -95,7 +102,129 @@ class DialogMessages:
     alerts: list[str] = field(default_factory=list)
 
 
-class WriteOffForm(forms.Form):
+def reason_code_field() -> OfferedChoiceField:
+    """Any reason code is read; the active ones are offered, the default preselected."""
+    return OfferedChoiceField(
+        ReasonCode.objects.all(),
+        offered=ReasonCode.objects.active(),
+        label="Reason Code",
+        required=False,
+        empty_label=None,  # a reason is required (W3) and the default is preselected
+    )
+
+
+def comment_field() -> forms.CharField:
+    return forms.CharField(
+        label="Comment",
+        required=False,
+        strip=False,
+        # No maxlength: a browser would cut a pasted comment short without a word. The count
+        # below says how many characters are left, or how many too many (app.js).
+        widget=forms.Textarea(attrs={"rows": 2, "data-max-length": MAX_COMMENT_LENGTH}),
+    )
+
+
+def request_key_field() -> forms.CharField:
+    """The key the server issued when the dialog opened (`writeoffs.keys`): a double click or a
+    retry of a save does its work once (SPEC W12)."""
+    return forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+
+class DialogForm(forms.Form):
+    """What the Write Off and the Reverse Write-Off dialogs share.
+
+    `HEADER_FIELDS` are the fields shown with a message below each (`field.html`); a problem of
+    any other field, or of no field, goes to the alert at the top (`ERRORS_ID`). `HINTS` are
+    what this dialog adds to a problem's message, by code.
+    """
+
+    HEADER_FIELDS: tuple[str, ...] = ()
+    ERRORS_ID = "write-off-errors"
+    HINTS: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Where each line's problems go (the write-off dialog's lines; none in a reversal).
+        self.line_slots: dict[str, int] = {}
+        for name in self.HEADER_FIELDS:
+            widget = self.fields[name].widget
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            elif not isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-control"
+            # The message below each field is always there, filled in place by the server.
+            widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+        if "comment" in self.fields:
+            self.fields["comment"].widget.attrs["aria-describedby"] += " id_comment_left"
+
+    def clean(self):
+        # A field sent twice is refused, never read as its last value (SPEC Q7).
+        for name in self.fields:
+            if len(self.data.getlist(self.add_prefix(name))) > 1:
+                self._errors.pop(name, None)
+                message = "This was sent more than once."
+                self.add_error(name, ValidationError(message, code=Code.REPEATED_FIELD))
+        return self.cleaned_data
+
+    def _unread(self) -> list[Problem]:
+        """What the header fields and the key could not read, as problems of the proposal."""
+        self.is_valid()
+        errors = self.errors.as_data()
+        return [
+            self._problem(name, name, error)
+            for name in (*self.HEADER_FIELDS, "request_key")
+            for error in errors.get(name, ())
+        ]
+
+    @staticmethod
+    def _problem(where: str, name: str, error: ValidationError) -> Problem:
+        code = _READING_CODES.get(error.code, error.code)
+        if isinstance(code, dict):
+            code = code[name]
+        return Problem(where, Code(code), " ".join(error.messages))
+
+    @property
+    def shown_header_fields(self) -> tuple[str, ...]:
+        return self.HEADER_FIELDS
+
+    def place(self, check: WriteOffCheck, *, typed: bool = True) -> DialogMessages:
+        """Put each of the check's problems where the dialog shows it. Until an amount is
+        typed, the total's "more than zero" is not news to anyone, so it is left out."""
+        placed = DialogMessages()
+        for problem in check.problems:
+            if problem.code == Code.TOTAL_NOT_POSITIVE and not typed:
+                continue
+            message = " ".join(filter(None, (problem.message, self.HINTS.get(problem.code))))
+            if problem.field == "total":
+                placed.total.append(message)
+            elif problem.field in self.shown_header_fields:
+                placed.fields.setdefault(problem.field, []).append(message)
+            elif (line_id := self.line_slots.get(problem.field)) is not None:
+                placed.lines.setdefault(line_id, []).append(message)
+            else:
+                placed.alerts.append(message)
+        return placed
+
+    @property
+    def comment_left(self) -> int:
+        """How many more characters the comment may have (app.js counts down as one types)."""
+        return MAX_COMMENT_LENGTH - len(self["comment"].value() or "")
+
+    def focus_target(self, check: WriteOffCheck) -> str:
+        """The id of what shows the first problem in reading order: its input, or the alert at
+        the top, or the total."""
+        first = check.problems[0].field if check.problems else ""
+        if first in self.shown_header_fields:
+            return self[first].auto_id
+        if (line_id := self.line_slots.get(first)) is not None:
+            return f"id_amount_{line_id}"
+        return "write-off-total" if first == "total" else self.ERRORS_ID
+
+    def header_rows(self, placed: DialogMessages):
+        return [(self[name], placed.fields.get(name, [])) for name in self.shown_header_fields]
+
+
+class WriteOffForm(DialogForm):
     """The dialog's header fields, and the line amounts the clerk typed.
 
     The browser posts only the amounts that are not blank (`static/js/app.js`), each as
@@ -107,21 +236,8 @@ class WriteOffForm(forms.Form):
     memo_date = IsoDateField(
         label="Write-Off Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason_code = OfferedChoiceField(
-        ReasonCode.objects.all(),
-        offered=ReasonCode.objects.active(),
-        label="Reason Code",
-        required=False,
-        empty_label=None,  # a reason is required (W3) and the default is preselected
-    )
-    comment = forms.CharField(
-        label="Comment",
-        required=False,
-        strip=False,
-        # No maxlength: a browser would cut a pasted comment short without a word. The count
-        # below says how many characters are left, or how many too many (app.js).
-        widget=forms.Textarea(attrs={"rows": 2, "data-max-length": MAX_COMMENT_LENGTH}),
-    )
+    reason_code = reason_code_field()
+    comment = comment_field()
     revenue_impacting = forms.BooleanField(
         label="Revenue Impacting",
         required=False,
@@ -134,14 +250,15 @@ class WriteOffForm(forms.Form):
         required=False,
         empty_label="Choose a bad-debt or expense code",
     )
-    # Issued by the server for this user and document (`writeoffs.keys`): a double click or a
-    # retry of a save makes one memo (SPEC W12).
-    request_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    # Issued by the server for this user and document: a double click or a retry of a save
+    # makes one memo (SPEC W12).
+    request_key = request_key_field()
     # The document's balance when the dialog showed it: if it has changed since, the check
     # refuses, and the dialog shows the current balances (`WriteOffProposal.seen_balance`).
     seen_balance = AmountField(widget=forms.HiddenInput, required=False)
 
     HEADER_FIELDS = ("memo_date", "reason_code", "comment", "revenue_impacting", "accounting_code")
+    HINTS = HINTS
     AMOUNT_PREFIX = "amount_"
 
     def __init__(
@@ -159,17 +276,8 @@ class WriteOffForm(forms.Form):
         self.lines = lines
         self.user = user
         self.enhanced_write_off = enhanced_write_off
-        # Where each line's problems go: `lines[<i>]`, the i-th amount of the proposal, is
-        # shown under the input of that line, when it is one of the document's.
-        self.line_slots: dict[str, int] = {}
-        for name in ("memo_date", "comment"):
-            self.fields[name].widget.attrs["class"] = "form-control"
-        for name in ("reason_code", "accounting_code"):
-            self.fields[name].widget.attrs["class"] = "form-select"
-        for name in self.HEADER_FIELDS:
-            # The message below each field is always there, filled in place by the server.
-            self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
-        self.fields["comment"].widget.attrs["aria-describedby"] += " id_comment_left"
+        # `lines[<i>]`, the i-th amount of the proposal, is shown under the input of that line
+        # (`line_slots`), when it is one of the document's.
 
     def clean_request_key(self) -> str | None:
         if self.user is None:
@@ -181,25 +289,11 @@ class WriteOffForm(forms.Form):
         except KeyRefused as refused:
             raise ValidationError(refused.problem.message, code=refused.problem.code) from None
 
-    def clean(self):
-        # A field sent twice is refused, never read as its last value (SPEC Q7).
-        for name in self.fields:
-            if len(self.data.getlist(self.add_prefix(name))) > 1:
-                self._errors.pop(name, None)
-                message = "This was sent more than once."
-                self.add_error(name, ValidationError(message, code=Code.REPEATED_FIELD))
-        return self.cleaned_data
-
     def proposal(self) -> WriteOffProposal:
         """What was sent, as the check takes it; what could not be read is in `unread`."""
-        self.is_valid()
-        data, errors = self.cleaned_data, self.errors.as_data()
-        unread = [
-            self._problem(name, name, error)
-            for name in (*self.HEADER_FIELDS, "request_key")
-            for error in errors.get(name, ())
-        ]
-        if errors.get("seen_balance"):
+        unread = self._unread()
+        data = self.cleaned_data
+        if self.errors.get("seen_balance"):
             message = "This form's balance could not be read; close the dialog and open it again."
             unread.append(Problem("document", Code.INVALID_REQUEST_KEY, message))
         lines = self._line_amounts(unread)
@@ -253,53 +347,60 @@ class WriteOffForm(forms.Form):
             amounts.append(LineAmount(line_id, amount))
         return amounts
 
-    @staticmethod
-    def _problem(where: str, name: str, error: ValidationError) -> Problem:
-        code = _READING_CODES.get(error.code, error.code)
-        if isinstance(code, dict):
-            code = code[name]
-        return Problem(where, Code(code), " ".join(error.messages))
-
     @property
     def shown_header_fields(self) -> tuple[str, ...]:
         """Without enhanced write-off the dialog shows no Revenue Impacting or Accounting Code."""
         return self.HEADER_FIELDS if self.enhanced_write_off else self.HEADER_FIELDS[:3]
 
-    def place(self, check: WriteOffCheck, *, typed: bool = True) -> DialogMessages:
-        """Put each of the check's problems where the dialog shows it. Until an amount is
-        typed, the total's "more than zero" is not news to anyone, so it is left out."""
-        placed = DialogMessages()
-        for problem in check.problems:
-            if problem.code == Code.TOTAL_NOT_POSITIVE and not typed:
-                continue
-            message = " ".join(filter(None, (problem.message, HINTS.get(problem.code))))
-            if problem.field == "total":
-                placed.total.append(message)
-            elif problem.field in self.shown_header_fields:
-                placed.fields.setdefault(problem.field, []).append(message)
-            elif (line_id := self.line_slots.get(problem.field)) is not None:
-                placed.lines.setdefault(line_id, []).append(message)
-            else:
-                placed.alerts.append(message)
-        return placed
 
-    @property
-    def comment_left(self) -> int:
-        """How many more characters the comment may have (app.js counts down as one types)."""
-        return MAX_COMMENT_LENGTH - len(self["comment"].value() or "")
+class ReversalForm(DialogForm):
+    """The Reverse Write-Off dialog's fields (SPEC D2): what the reversal service takes."""
 
-    def focus_target(self, check: WriteOffCheck) -> str:
-        """The id of what shows the first problem in reading order: its input, or the alert at
-        the top, or the total."""
-        first = check.problems[0].field if check.problems else ""
-        if first in self.shown_header_fields:
-            return self[first].auto_id
-        if (line_id := self.line_slots.get(first)) is not None:
-            return f"id_amount_{line_id}"
-        return "write-off-total" if first == "total" else "write-off-errors"
+    reversal_date = IsoDateField(
+        label="Reversal Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason_code = reason_code_field()
+    comment = comment_field()
+    # Issued by the server for this user and memo: a double click or a retry of a save makes
+    # one reversal.
+    request_key = request_key_field()
 
-    def header_rows(self, placed: DialogMessages):
-        return [(self[name], placed.fields.get(name, [])) for name in self.shown_header_fields]
+    HEADER_FIELDS = ("reversal_date", "reason_code", "comment")
+    ERRORS_ID = "reversal-errors"
+    HINTS = REVERSAL_HINTS
+
+    def __init__(self, *args, memo: CreditMemo, user=None, **kwargs):
+        """`user` is given for a save, whose key is then read."""
+        super().__init__(*args, **kwargs)
+        self.memo = memo
+        self.user = user
+
+    def clean_request_key(self) -> str | None:
+        if self.user is None:
+            return None
+        try:
+            return reversal_key_read(
+                token=self.cleaned_data["request_key"], user=self.user, memo=self.memo
+            )
+        except KeyRefused as refused:
+            raise ValidationError(refused.problem.message, code=refused.problem.code) from None
+
+    def proposal(self) -> ReversalProposal:
+        """What was sent, as the reversal's check takes it; what could not be read is in
+        `unread`."""
+        unread = self._unread()
+        data = self.cleaned_data
+        return ReversalProposal(
+            reversal_date=data.get("reversal_date"),
+            reason_code=data.get("reason_code"),
+            comment=data.get("comment", ""),
+            unread=tuple(unread),
+        )
+
+    def ledger_key(self, proposal: ReversalProposal) -> LedgerKey | None:
+        if not (key := self.cleaned_data.get("request_key")):
+            return None
+        return LedgerKey(Channel.DIALOG, key, proposal.fingerprint(self.memo))
 
 
 class CreditMemoFilterForm(forms.Form):

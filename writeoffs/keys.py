@@ -1,7 +1,8 @@
 """Request keys and the one ledger they are kept in (SPEC W12, C8, Q7).
 
 A key is scoped to its user and channel. The dialog's key is issued by the server when the
-dialog opens, signed with the user and the document, so a browser can neither make one up nor
+dialog opens, signed with the user and the document (a Reverse Write-Off dialog's with the user
+and the credit memo, under another salt), so a browser can neither make one up nor
 use another user's; the API's key is the client's `Idempotency-Key`, claimed in the ledger
 before the write-off runs so that a second request with it is answered 409 while the first
 runs. Either way the write-off service links the memo it makes to the key's row in the memo's
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from billing.models import BillingDocument
 from writeoffs.errors import Problem, WriteOffErrorCode
-from writeoffs.models import RequestKey
+from writeoffs.models import CreditMemo, RequestKey
 
 Code = WriteOffErrorCode
 Channel = RequestKey.Channel
@@ -31,6 +32,7 @@ ABANDONED_AFTER = timedelta(minutes=5)
 MAX_KEY_LENGTH = RequestKey._meta.get_field("key").max_length
 
 _DIALOG_SALT = "writeoffs.keys.dialog"
+_REVERSAL_SALT = "writeoffs.keys.reversal"
 
 
 @dataclass(frozen=True)
@@ -56,34 +58,62 @@ class KeyInProgress(Exception):
 
 def dialog_key_issue(*, user, document: BillingDocument) -> str:
     """A new key for one dialog of `user` on `document`, signed so it cannot be forged."""
-    return signing.dumps([user.pk, document.pk, secrets.token_hex(16)], salt=_DIALOG_SALT)
+    return _signed_key_issue(_DIALOG_SALT, user, document.pk)
 
 
 def dialog_key_read(*, token: str, user, document: BillingDocument) -> str:
     """The ledger key that `token` names, if this server issued it to `user` for `document`
     within `KEPT_FOR`; otherwise `KeyRefused`."""
+    return _signed_key_read(
+        token,
+        _DIALOG_SALT,
+        user,
+        document.pk,
+        out_of_date="This form is out of date or was not issued to you; close the dialog, open "
+        "it again and re-enter the amounts.",
+        elsewhere="This form was issued for another user or document; close the dialog and "
+        "open it again.",
+    )
+
+
+def reversal_key_issue(*, user, memo: CreditMemo) -> str:
+    """A new key for one Reverse Write-Off dialog of `user` on the credit memo `memo`.
+
+    Signed under its own salt, so that a write-off dialog's key (signed for a document, whose
+    id may equal a memo's) is never read as a reversal's, nor the other way round."""
+    return _signed_key_issue(_REVERSAL_SALT, user, memo.pk)
+
+
+def reversal_key_read(*, token: str, user, memo: CreditMemo) -> str:
+    """The ledger key that `token` names, if this server issued it to `user` for reversing
+    `memo` within `KEPT_FOR`; otherwise `KeyRefused`."""
+    return _signed_key_read(
+        token,
+        _REVERSAL_SALT,
+        user,
+        memo.pk,
+        out_of_date="This form is out of date or was not issued to you; close the dialog and "
+        "open it again.",
+        elsewhere="This form was issued for another user or credit memo; close the dialog and "
+        "open it again.",
+    )
+
+
+def _signed_key_issue(salt: str, user, target_id: int) -> str:
+    return signing.dumps([user.pk, target_id, secrets.token_hex(16)], salt=salt)
+
+
+def _signed_key_read(
+    token: str, salt: str, user, target_id: int, *, out_of_date: str, elsewhere: str
+) -> str:
     try:
-        user_id, document_id, key = signing.loads(
-            token, salt=_DIALOG_SALT, max_age=KEPT_FOR.total_seconds()
+        user_id, signed_target_id, key = signing.loads(
+            token, salt=salt, max_age=KEPT_FOR.total_seconds()
         )
     except (signing.BadSignature, ValueError, TypeError):
-        raise KeyRefused(
-            Problem(
-                "request_key",
-                Code.INVALID_REQUEST_KEY,
-                "This form is out of date or was not issued to you; close the dialog, open it "
-                "again and re-enter the amounts.",
-            )
-        ) from None
-    if user_id != user.pk or document_id != document.pk:
-        raise KeyRefused(
-            Problem(
-                "request_key",
-                Code.INVALID_REQUEST_KEY,
-                "This form was issued for another user or document; close the dialog and open "
-                "it again.",
-            )
-        )
+        raise KeyRefused(Problem("request_key", Code.INVALID_REQUEST_KEY, out_of_date)) from None
+    if user_id != user.pk or signed_target_id != target_id:
+        raise KeyRefused(Problem("request_key", Code.INVALID_REQUEST_KEY, elsewhere))
     return key
 
 

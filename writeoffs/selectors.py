@@ -26,8 +26,21 @@ def reason_code_by_name(name: str) -> ReasonCode | None:
 
 
 def document_credit_memos(document: BillingDocument) -> QuerySet[CreditMemo]:
-    """The credit memos applied to `document`, newest first."""
-    return document.credit_memos.select_related("reason_code").order_by("-number")
+    """The credit memos that wrote off `document`, newest first, each with its reversal."""
+    return document.credit_memos.select_related(
+        "reason_code", "reversing_debit_memo", "reversal_reason_code"
+    ).order_by("-number")
+
+
+def reversed_credit_memo(debit_memo: BillingDocument) -> CreditMemo | None:
+    """The credit memo that `debit_memo` reverses, when it is a reversal's (SPEC D2)."""
+    if debit_memo.type != BillingDocument.Type.DEBIT_MEMO:
+        return None
+    return (
+        CreditMemo.objects.select_related("document")
+        .filter(reversing_debit_memo=debit_memo)
+        .first()
+    )
 
 
 def credit_memo_list(
@@ -37,7 +50,7 @@ def credit_memo_list(
     reason_code: ReasonCode | None = None,
 ) -> QuerySet[CreditMemo]:
     memos = CreditMemo.objects.select_related(
-        "document__account", "reason_code", "created_by"
+        "document__account", "reason_code", "created_by", "reversing_debit_memo"
     ).order_by(*CREDIT_MEMO_ORDER.newest_first)
     if date_from:
         memos = memos.filter(memo_date__gte=date_from)
@@ -49,18 +62,16 @@ def credit_memo_list(
 
 
 def credit_memo_get(number: str) -> CreditMemo:
-    return get_object_or_404(
-        CreditMemo.objects.select_related(
-            "document__account",
-            "reason_code",
-            "created_by",
-            # A reversed memo names its reversal (SPEC D2), in the same one query.
-            "reversing_debit_memo",
-            "reversal_reason_code",
-            "reversed_by",
-        ),
-        number=number,
+    """The memo with its document, its reason, who made it and its reversal, in one query."""
+    memos = CreditMemo.objects.select_related(
+        "document__account",
+        "reason_code",
+        "created_by",
+        "reversing_debit_memo",
+        "reversal_reason_code",
+        "reversed_by",
     )
+    return get_object_or_404(memos, number=number)
 
 
 def credit_memo_items(memo: CreditMemo):

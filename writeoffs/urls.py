@@ -15,4 +15,9 @@ urlpatterns = [
     ),
     path("credit-memos/", views.credit_memo_list, name="credit-memo-list"),
     path("credit-memos/<number:number>/", views.credit_memo_detail, name="credit-memo-detail"),
+    path(
+        "credit-memos/<number:number>/reverse/",
+        views.credit_memo_reversal,
+        name="credit-memo-reverse",
+    ),
 ]

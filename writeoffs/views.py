@@ -1,6 +1,5 @@
 """A billing document's page with its write-off action, the Write Off Invoice (or Debit Memo)
-dialog and its live total,
-and the Credit Memos pages.
+dialog and its live total, the Credit Memos pages, and a credit memo's Reverse Write-Off dialog.
 
 The views parse, call the one check or the service, and render what it returns; they judge
 nothing themselves. The document page lives here, not in `billing`, because it shows write-offs:
@@ -29,9 +28,16 @@ from writeoffs.checks import (
     write_off_check,
     write_off_date_default,
 )
-from writeoffs.forms import CreditMemoFilterForm, WriteOffForm
-from writeoffs.keys import dialog_key_issue
-from writeoffs.models import WRITE_OFF_PERMISSION, WriteOffSettings
+from writeoffs.errors import Problem
+from writeoffs.forms import CreditMemoFilterForm, DialogForm, ReversalForm, WriteOffForm
+from writeoffs.keys import dialog_key_issue, reversal_key_issue
+from writeoffs.models import REVERSE_PERMISSION, WRITE_OFF_PERMISSION, CreditMemo, WriteOffSettings
+from writeoffs.reversals import (
+    ReversalProposal,
+    credit_memo_reverse,
+    reversal_check,
+    reversal_date_default,
+)
 from writeoffs.services import WriteOffRefused, document_write_off
 
 
@@ -52,6 +58,7 @@ def document_detail(request: HttpRequest, kind: DocumentKind, number: str) -> Ht
             "document": document,
             "lines": billing_selectors.document_lines(document),
             "credit_memos": selectors.document_credit_memos(document),
+            "reversed_memo": selectors.reversed_credit_memo(document),
             "write_off_refusal": _write_off_refusal(document, request.user),
         },
     )
@@ -153,8 +160,9 @@ def write_off(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> Http
 def _open(request: HtmxHttpRequest, document: BillingDocument, settings: WriteOffSettings):
     if problems := document_problems(document):
         # As the menu shows the action disabled, a dialog asked for by its URL says why.
-        context = {"kind": document.kind, "document": document, "problems": problems}
-        return render(request, "writeoffs/dialog.html#not-possible", context)
+        title = f"Write Off {document.kind.name}"
+        context = {"title": title, "kind": document.kind, "problems": problems}
+        return render(request, "writeoffs/not_possible.html", context)
     form = _form(request, document, settings)
     proposal = WriteOffProposal(
         memo_date=write_off_date_default(document), reason_code=selectors.default_reason_code()
@@ -206,5 +214,94 @@ def credit_memo_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "writeoffs/creditmemo_detail.html",
-        {"memo": memo, "items": selectors.credit_memo_items(memo)},
+        {
+            "memo": memo,
+            "items": selectors.credit_memo_items(memo),
+            # Only someone who may reverse sees the action, and only while it can be done.
+            "can_reverse": request.user.has_perm(REVERSE_PERMISSION)
+            and not _reversal_refusal(memo),
+        },
+    )
+
+
+def _reversal_refusal(memo: CreditMemo) -> tuple[Problem, ...]:
+    """Why `memo` itself cannot be reversed (reversed already), whatever is asked: the
+    reversal's own check of the memo, without the fields of a proposal."""
+    check = reversal_check(memo=memo, proposal=ReversalProposal())
+    return tuple(problem for problem in check.problems if problem.field == "memo")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required([VIEW_DOCUMENTS, REVERSE_PERMISSION], raise_exception=True)
+def credit_memo_reversal(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    """The Reverse Write-Off dialog (SPEC D2). GET: the dialog. POST: reverse; a refused
+    reversal answers 200 with every problem the service found put next to its field, or at
+    the top for the memo itself (reversed meanwhile, say) and the dialog's key."""
+    memo = selectors.credit_memo_get(number)
+    if request.method == "GET" and not request.htmx:
+        # The dialog is a fragment of the memo's page; opened on its own, show that page.
+        return redirect("writeoffs:credit-memo-detail", number)
+    if request.method == "GET":
+        return _open_reversal(request, memo)
+    form = ReversalForm(request.POST, memo=memo, user=request.user)
+    proposal = form.proposal()
+    try:
+        debit_memo = credit_memo_reverse(
+            memo=memo, user=request.user, proposal=proposal, key=form.ledger_key(proposal)
+        )
+    except WriteOffRefused as refused:
+        response = _render_reversal(request, form, refused.check)
+        return trigger_client_event(
+            response, "writeOffRefused", {"focus": form.focus_target(refused.check)}, after="settle"
+        )
+    document = BillingDocument.objects.get(pk=memo.document_id)
+    currency = document.currency
+    messages.success(
+        request,
+        f"Debit memo {debit_memo.number} reversed credit memo {memo.number}: "
+        f"{format_amount(memo.total, currency)} {currency} is back on "
+        f"{document.kind.name.lower()} {document.number}, whose balance is now "
+        f"{format_amount(document.balance, currency)} {currency}.",
+    )
+    return HttpResponseClientRedirect(reverse("writeoffs:credit-memo-detail", args=[number]))
+
+
+def _open_reversal(request: HtmxHttpRequest, memo: CreditMemo) -> HttpResponse:
+    if problems := _reversal_refusal(memo):
+        # The page offers no reversal then; a dialog asked for by its URL says why.
+        context = {"title": "Reverse Write-Off", "problems": problems}
+        return render(request, "writeoffs/not_possible.html", context)
+    form = ReversalForm(memo=memo)
+    proposal = ReversalProposal(
+        reversal_date=reversal_date_default(memo), reason_code=selectors.default_reason_code()
+    )
+    form.initial = {
+        "reversal_date": proposal.reversal_date,
+        "reason_code": proposal.reason_code,
+        "request_key": reversal_key_issue(user=request.user, memo=memo),
+    }
+    check = reversal_check(memo=memo, proposal=proposal)
+    return _render_reversal(request, form, check, template="writeoffs/reversal_dialog.html")
+
+
+def _render_reversal(
+    request: HtmxHttpRequest,
+    form: DialogForm,
+    check: WriteOffCheck,
+    *,
+    template: str = "writeoffs/reversal_dialog.html#messages",
+) -> HttpResponse:
+    """The dialog, or (by default) only the check's messages, swapped into the open dialog out
+    of band, so that nothing the clerk typed is replaced."""
+    placed = form.place(check)
+    return render(
+        request,
+        template,
+        {
+            "memo": form.memo,
+            "form": form,
+            "placed": placed,
+            "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
+        },
     )

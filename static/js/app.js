@@ -1,11 +1,14 @@
-// The Write Off Invoice dialog's behaviour in the browser. It does no arithmetic: the server
-// computes every total (SPEC Q4); this only opens and closes the dialog, copies balances the
-// server rendered into the inputs, shows or hides the accounting code, and keeps the clerk
-// told when a request could not be answered.
+// The dialogs' behaviour in the browser (Write Off Invoice or Debit Memo, Reverse Write-Off).
+// It does no arithmetic: the server computes every total (SPEC Q4); this only opens and closes
+// a dialog, copies balances the server rendered into the inputs, shows or hides the accounting
+// code, and keeps the clerk told when a request could not be answered. A dialog's form has the
+// class `dialog-form`, and its alert at the top `dialog-errors`.
 "use strict";
 
+const DIALOG_FORM = "form.dialog-form";
+
 document.addEventListener("htmx:afterSwap", (event) => {
-  const dialog = event.detail.target.querySelector("#write-off-dialog");
+  const dialog = event.detail.target.querySelector(".modal");
   if (dialog) {
     openDialog(dialog);
   }
@@ -32,12 +35,31 @@ function openDialog(dialog) {
   modal.show();
 }
 
-// Escape, Cancel and the close button all hide the dialog: ask before amounts typed are lost.
+// Escape, Cancel and the close button all hide the dialog: ask before what was entered is
+// lost. In a write-off, that is an amount typed; in a reversal, any field changed from what the
+// dialog opened with.
 function confirmDiscard(dialog, event) {
-  const typed = [...dialog.querySelectorAll("input.amount")].some((input) => input.value.trim());
-  if (typed && !window.confirm("Discard the amounts you typed?")) {
+  const form = dialog.querySelector(DIALOG_FORM);
+  if (!form) {
+    return;
+  }
+  const question = form.dataset.discardQuestion;
+  const entered = question
+    ? [...form.elements].some(changedFromItsStart)
+    : [...form.querySelectorAll("input.amount")].some((input) => input.value.trim());
+  if (entered && !window.confirm(question || "Discard the amounts you typed?")) {
     event.preventDefault();
   }
+}
+
+function changedFromItsStart(element) {
+  if (element.type === "hidden" || element.type === "submit" || element.type === "button") {
+    return false;
+  }
+  if (element.options) {
+    return [...element.options].some((option) => option.selected !== option.defaultSelected);
+  }
+  return element.value !== element.defaultValue;
 }
 
 // Bootstrap brings focus back only once it has left the page; wrap Tab at the ends instead,
@@ -128,8 +150,8 @@ document.addEventListener("htmx:configRequest", (event) => {
   if (!event.detail.elt.closest?.("#write-off-form")) {
     return;
   }
-  // Post only the amounts the clerk typed: a blank line is zero (SPEC W6), and a 2,000-line
-  // invoice would otherwise send 2,000 fields with every keystroke.
+  // In a write-off, post only the amounts the clerk typed: a blank line is zero (SPEC W6),
+  // and a 2,000-line invoice would otherwise send 2,000 fields with every keystroke.
   const formData = event.detail.formData;
   for (const [name, value] of [...formData.entries()]) {
     if (name.startsWith("amount_") && typeof value === "string" && value.trim() === "") {
@@ -142,7 +164,7 @@ document.addEventListener("htmx:configRequest", (event) => {
 // answer (the server sends only those of lines that have one), or, when the session has
 // ended and the answer is the sign-in page, say so instead of swapping anything.
 document.addEventListener("htmx:beforeSwap", (event) => {
-  const form = event.detail.elt.closest?.("#write-off-form");
+  const form = event.detail.elt.closest?.(DIALOG_FORM);
   if (!form || !event.detail.shouldSwap) {
     return;
   }
@@ -151,7 +173,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     tellClerk(
       form,
       "Your session has ended, so nothing was saved. Sign in again in a new tab, then come " +
-        "back and save: the amounts you typed are kept here.",
+        `back and save: ${form.dataset.kept} here.`,
       { href: form.dataset.loginUrl, text: "Sign in in a new tab" },
     );
     return;
@@ -165,7 +187,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 // A message appearing, or the total growing, can push the field being typed into out of view:
 // bring it back.
 document.addEventListener("htmx:afterSettle", (event) => {
-  const form = event.detail.elt.closest?.("#write-off-form");
+  const form = event.detail.elt.closest?.(DIALOG_FORM);
   if (form?.contains(document.activeElement) && document.activeElement.matches("input")) {
     document.activeElement.scrollIntoView({ block: "nearest" });
   }
@@ -173,7 +195,7 @@ document.addEventListener("htmx:afterSettle", (event) => {
 
 // An answer htmx will not show (a 4xx or 5xx, or no answer at all) is said, never ignored.
 function tellAboutFailure(event) {
-  const form = event.detail.elt.closest?.("#write-off-form");
+  const form = event.detail.elt.closest?.(DIALOG_FORM);
   if (!form) {
     return;
   }
@@ -182,9 +204,9 @@ function tellAboutFailure(event) {
     form,
     status === 403
       ? "The server refused this request (403): you may have signed in as someone else, or lost " +
-          "the permission to write off. Nothing was saved."
+          "the permission to do this. Nothing was saved."
       : `The server could not answer (${status || "no connection"}). Nothing was saved; ` +
-          "the amounts you typed are kept. Try again in a moment.",
+          `${form.dataset.kept}. Try again in a moment.`,
   );
 }
 
@@ -204,7 +226,7 @@ function tellClerk(form, text, link) {
     anchor.textContent = link.text;
     alert.append(anchor);
   }
-  const place = form.querySelector("#write-off-errors");
+  const place = form.querySelector(".dialog-errors");
   place.replaceChildren(alert);
   place.focus();
 }
