@@ -36,8 +36,7 @@ def viewer_client(client, viewer):
     return client
 
 
-@pytest.fixture
-def codes(db):
+def make_codes() -> dict[str, AccountingCode]:
     return {
         "deferred": AccountingCodeFactory(
             code="2500", name="Deferred Revenue", type=AccountingCode.Type.DEFERRED_REVENUE
@@ -49,6 +48,11 @@ def codes(db):
             code="6100", name="Bad Debt Expense", type=AccountingCode.Type.BAD_DEBT
         ),
     }
+
+
+@pytest.fixture
+def codes(db):
+    return make_codes()
 
 
 def invoice(codes, *, currency="USD", account=None, date=datetime.date(2026, 9, 1), lines=()):
