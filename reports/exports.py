@@ -14,9 +14,8 @@ so that they add up in the spreadsheet.
 """
 
 import csv
-import datetime
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,16 +29,24 @@ from reports.selectors import entry_rows as selected_rows
 ROWS_PER_PIECE = 500
 CHUNK_SIZE = 2000
 
-_FORMULA_START = re.compile(r"[\s]*[=+\-@]|[\t\r\n]")
 _PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_FORMULA_FIRST = ("=", "+", "-", "@")
 _DOCUMENT_TYPES = dict(BillingDocument.Type.choices)
 _LINE_KINDS = dict(LineItem.Kind.choices)
 
 
 def spreadsheet_safe(text: str) -> str:
-    """`text` as a spreadsheet shows it and never runs it: a formula-like cell that is not a
-    plain number gets a leading apostrophe (`=HYPERLINK(...)` becomes `'=HYPERLINK(...)`)."""
-    if text and _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+    """`text` as a spreadsheet shows it and never runs it: a cell that starts with `=`, `+`,
+    `-` or `@` (even after spaces), or with a tab or a line break, and is not a plain number
+    gets a leading apostrophe (`=HYPERLINK(...)` becomes `'=HYPERLINK(...)`)."""
+    if not text:
+        return text
+    first = text[0]
+    if first.isspace():
+        if first in "\t\r\n":
+            return "'" + text
+        first = text.lstrip()[:1]
+    if first in _FORMULA_FIRST and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
@@ -60,30 +67,48 @@ def header() -> list[str]:
     return [f"{title} ({zone})" if title.endswith(" at") else title for title, _ in CSV_COLUMNS]
 
 
-def _cells(row: tuple, zone) -> list[str]:
-    """A row of `entry_rows` as the CSV's text: every text cell made safe, the amount signed as
-    it counts (a reversal's negated), dates ISO, times in the current time zone."""
-    cells = []
-    currency = row[CSV_INDEX["memo__document__currency"]]
-    for index, value in enumerate(row):
-        if index == CSV_INDEX["entry"]:
-            cells.append(ENTRY_NAMES[value])
-        elif index == CSV_INDEX["amount"]:
-            cells.append(plain_amount(-value if row[0] == REVERSAL else value, currency))
-        elif value is None:
-            cells.append("")
-        elif isinstance(value, bool):
-            cells.append("Yes" if value else "No")
-        elif isinstance(value, datetime.datetime):
-            cells.append(value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"))
-        elif isinstance(value, datetime.date):
-            cells.append(value.isoformat())
-        elif index == CSV_INDEX["memo__document__type"]:
-            cells.append(_DOCUMENT_TYPES.get(value, value))
-        elif index == CSV_INDEX["source_line__kind"]:
-            cells.append(_LINE_KINDS.get(value, value))
-        else:
-            cells.append(spreadsheet_safe(str(value)))
+def _text(value) -> str:
+    return "" if value is None else spreadsheet_safe(value)
+
+
+def _date(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _cells_maker(zone) -> Callable[[tuple], list[str]]:
+    """What turns a row of `entry_rows` into the CSV's cells: every text cell made safe, the
+    amount signed as it counts (a reversal's negated) with the currency's digits, dates ISO,
+    times in `zone`. One function per column, chosen once: a million rows pass through it."""
+    last = [None, ""]
+
+    def moment(value) -> str:
+        if value is None:
+            return ""
+        if value != last[0]:  # the items of one memo share their times
+            last[:] = value, value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        return last[1]
+
+    by_name = {
+        "entry": ENTRY_NAMES.__getitem__,
+        "amount": lambda value: value,  # written below, with its currency and sign
+        "entry_date": _date,
+        "memo__memo_date": _date,
+        "memo__reversal_date": _date,
+        "memo__document__type": lambda value: _DOCUMENT_TYPES.get(value, value),
+        "source_line__kind": lambda value: _LINE_KINDS.get(value, value),
+        "memo__revenue_impacting": lambda value: "Yes" if value else "No",
+        "memo__created_at": moment,
+        "memo__reversed_at": moment,
+    }
+    converters = [by_name.get(name, _text) for _, name in CSV_COLUMNS]
+    amount, currency = CSV_INDEX["amount"], CSV_INDEX["memo__document__currency"]
+
+    def cells(row: tuple) -> list[str]:
+        out = [convert(value) for convert, value in zip(converters, row, strict=True)]
+        value = row[amount]
+        out[amount] = plain_amount(-value if row[0] == REVERSAL else value, row[currency])
+        return out
+
     return cells
 
 
@@ -91,12 +116,12 @@ def csv_pieces(filters: ReportFilters, *, chunk_size: int = CHUNK_SIZE) -> Itera
     """The CSV, a few hundred rows at a time: a byte order mark (so that Excel reads UTF-8),
     the header and then every row of `entry_rows`."""
     writer = csv.writer(_Line())
-    zone = timezone.get_current_timezone()
+    cells = _cells_maker(timezone.get_current_timezone())
     yield "\ufeff" + writer.writerow(header())
     with transaction.atomic():
         piece = []
         for row in selected_rows(filters, chunk_size=chunk_size):
-            piece.append(writer.writerow(_cells(row, zone)))
+            piece.append(writer.writerow(cells(row)))
             if len(piece) == ROWS_PER_PIECE:
                 yield "".join(piece)
                 piece.clear()
