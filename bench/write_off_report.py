@@ -60,9 +60,10 @@ def pages(reason_pk: int) -> dict[str, str]:
 # The child: database, data, and what is counted in process.
 
 
-def prepare(items: int) -> dict:
+def prepare(items: int, *, indexes: bool = True) -> dict:
     """Run in a child whose DATABASE_URL names this size's database: make and fill it if need
-    be, count each page's queries, and give the bench user a new password. Returns JSON."""
+    be, count each page's queries, and give the bench user a new password. Without `indexes`
+    the report's migration is undone (and done again by the next run with them). Returns JSON."""
     import django
     from django.core.management import call_command
 
@@ -71,6 +72,8 @@ def prepare(items: int) -> dict:
     database.ensure(os.environ["DATABASE_URL"])
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
+    if not indexes:
+        call_command("migrate", "reports", "zero", interactive=False, verbosity=0)
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -287,10 +290,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.write_off_report", description=__doc__)
     parser.add_argument("--items", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--requests", type=int, default=5, help="timed requests per page")
+    parser.add_argument(
+        "--without-indexes",
+        action="store_true",
+        help="measure without the report's indexes (reports migration 0001 undone)",
+    )
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.prepare:
-        print(json.dumps(prepare(options.prepare)))
+        print(json.dumps(prepare(options.prepare, indexes=not options.without_indexes)))
         return 0
 
     from bench.__main__ import environment
@@ -308,8 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     for items in options.items:
         env = {**environment(), "DATABASE_URL": sibling_url(base_url, f"_{items}")}
         say(f"{items:,} items: preparing {env['DATABASE_URL']}")
+        flags = ["--without-indexes"] if options.without_indexes else []
         child = subprocess.run(
-            [sys.executable, "-m", "bench.write_off_report", "--prepare", str(items)],
+            [sys.executable, "-m", "bench.write_off_report", "--prepare", str(items), *flags],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -332,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{version // 10000}.{version % 10000}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end); gunicorn "
         f"with one sync worker; page times are the median of {options.requests} requests "
-        f"after one. The run took {time.monotonic() - started:,.0f} s."
+        f"after one{"; without the report's indexes" if options.without_indexes else ''}. "
+        f"The run took {time.monotonic() - started:,.0f} s."
     )
     print()
     print(table(results))
