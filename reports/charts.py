@@ -116,7 +116,7 @@ def monthly_chart(report: CurrencyReport) -> Chart | None:
     months = []
     for index, row in enumerate(rows):
         total, left = row.total, LEFT + slot * index
-        label = row.key[0].strftime("%Y-%m")
+        label = f"{row.key[0].year:04d}-{row.key[0].month:02d}"
         written = reversed_ = None
         if total.written_off:
             top_y = y(total.written_off)

@@ -6,13 +6,14 @@ report's; Django's model state does not know them (as it does not know the searc
 indexes of `billing` 0004), so `makemigrations` never proposes to drop them. A migration that
 rebuilds one of these tables must keep them.
 
-- `report_memo_date_number` (memo date, number): a period's write-offs, and in the CSV's order,
-  so that its first rows are sent at once rather than after a sort of every row.
-- `report_memo_reversal_number` (reversal date, number), of reversed memos only: the same for
-  reversals, which no index found by date before.
+- `report_memo_reversal_number` (reversal date, number), of reversed memos only: a period's
+  reversals, which no index found by date before, in the CSV's order (so that its first rows
+  are sent at once rather than after a sort of every row).
+- `report_memo_date_number` (memo date, number): a period's write-offs in the CSV's order (the
+  memo date index of `writeoffs` 0005 gives most of that already).
 - On PostgreSQL both also carry (INCLUDE) what the totals read of a memo, and two more let the
   totals of a month read indexes alone rather than whole tables (measured at a million memo
-  items by `bench/write_off_report.py`: a month's page in about a third of the time):
+  items by `bench/write_off_report.py`: the SQL of a month.s page in about 40% of the time):
   `report_item_memo`, a memo's items with their amounts and accounting codes, and
   `report_document_currency`, a document's currency and account by its id. SQLite has no
   INCLUDE; it gets the first two as plain indexes.
