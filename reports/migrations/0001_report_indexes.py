@@ -13,7 +13,7 @@ rebuilds one of these tables must keep them.
   memo date index of `writeoffs` 0005 gives most of that already).
 - On PostgreSQL both also carry (INCLUDE) what the totals read of a memo, and two more let the
   totals of a month read indexes alone rather than whole tables (measured at a million memo
-  items by `bench/write_off_report.py`: the SQL of a month.s page in about 40% of the time):
+  items by `bench/write_off_report.py`: the SQL of a month's page in about 40% of the time):
   `report_item_memo`, a memo's items with their amounts and accounting codes, and
   `report_document_currency`, a document's currency and account by its id. SQLite has no
   INCLUDE; it gets the first two as plain indexes.
