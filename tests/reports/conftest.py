@@ -1,7 +1,6 @@
 """Memos for the Write-Off Report, made through the one write-off and reversal services."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -135,7 +134,3 @@ def book(codes, controller):
     )
     first.refresh_from_db()
     return {"first": first, "second": second, "third": third}
-
-
-def money(text: str) -> Decimal:
-    return Decimal(text)
