@@ -13,7 +13,7 @@ FIND_PYTHON := for p in python3 python3.13 python3.12 $$HOME/.pyenv/versions/3.1
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 		command -v "$$p"; exit 0; fi; done; exit 1
 
-.PHONY: run test lint format migrate clean bench
+.PHONY: run test lint format migrate clean bench bench-report
 
 $(VENV)/.python:
 	@python=$$($(FIND_PYTHON)) || { \
@@ -69,6 +69,14 @@ bench: $(VENV)/.requirements-dev
 	@command -v chromium >/dev/null || { echo "Chromium not found: installing it with apt-get"; \
 		apt-get update -q && apt-get install -y -q chromium; }
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The Write-Off Report at 10,000 and 1,000,000 memo items (README, "Write-Off Report"): page
+# times and queries, the CSV's time and the server's peak memory. Needs PostgreSQL
+# (BENCH_REPORT_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/writeoffs_report_bench;
+# each size gets its own database, made and filled on the first run). Not part of `make test`.
+# BENCH_REPORT_ARGS="--items 10000" for a quick run.
+bench-report: $(VENV)/.requirements-dev
+	$(PY) -m bench.write_off_report $(BENCH_REPORT_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis
