@@ -29,12 +29,12 @@ DROP FUNCTION audit_auditentry_append_only();
 
 def create_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL)
+        schema_editor.execute(POSTGRESQL, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_REVERSE)
+        schema_editor.execute(POSTGRESQL_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):
