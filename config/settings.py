@@ -233,4 +233,6 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # The audit trail records every sign-in; django-axes's own lines say only its warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
