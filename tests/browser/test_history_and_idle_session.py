@@ -3,6 +3,7 @@ past its age says so, as for any ended session (SPEC D5, D6)."""
 
 import datetime
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -11,6 +12,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import amount_input, open_write_off_dialog, sign_in, total
 from tests.factories import write_off
 from writeoffs.models import CreditMemo
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_history_opens_and_lists_the_write_off(page, invoice):
