@@ -17,12 +17,14 @@ from audit.context import audit_channel
 from audit.models import Action, AuditEntry, Channel
 from billing.models import AccountingCode
 from tests.api.helpers import bearer
+from tests.conftest import postgresql_only
 from tests.factories import (
     ReasonCodeFactory,
     UserFactory,
     invoice_with_all_kinds,
     write_off,
 )
+from tests.writeoffs.test_reversals import run_at_once
 from tests.writeoffs.test_views import HTMX, form_data
 from writeoffs.importing import documents_import
 from writeoffs.models import (
@@ -358,3 +360,15 @@ def test_a_sign_in_to_the_admin_is_recorded_as_the_admins(client, admin_user):
     since = last_id()
     client.post("/admin/login/", {"username": "admin", "password": "password"})
     only_entry(since, action=Action.SIGN_IN, channel=Channel.ADMIN, user=admin_user)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_write_offs_racing_for_one_invoice_record_one_success_and_every_refusal(clerk):
+    document, *_ = invoice_with_all_kinds(number="INV00000101")
+    since = last_id()
+    outcomes = run_at_once(8, lambda index: write_off(document, clerk, full_balance=True))
+    assert sum(isinstance(outcome, CreditMemo) for outcome in outcomes) == 1, outcomes
+    assert sum(isinstance(outcome, WriteOffRefused) for outcome in outcomes) == 7, outcomes
+    actions = AuditEntry.objects.filter(id__gt=since).values_list("action", flat=True)
+    assert sorted(actions) == [Action.WRITE_OFF] + [Action.WRITE_OFF_REFUSED] * 7
