@@ -43,18 +43,29 @@ def lockout_message() -> str:
     )
 
 
-class LockoutMessageMixin:
+class SignInFormMixin:
+    def clean_username(self):
+        """A username longer than any user's is refused here, before authentication: Django's
+        form does not check the length it declares, and django-axes would fail to store it."""
+        username = self.cleaned_data["username"]
+        limit = self.fields["username"].max_length
+        if limit and len(username) > limit:
+            raise ValidationError(
+                f"A username has at most {limit} characters.", code="username_too_long"
+            )
+        return username
+
     def get_invalid_login_error(self):
         if getattr(self.request, "axes_locked_out", False):
             return ValidationError(lockout_message(), code="locked_out")
         return super().get_invalid_login_error()
 
 
-class SignInForm(LockoutMessageMixin, AuthenticationForm):
+class SignInForm(SignInFormMixin, AuthenticationForm):
     """The site's sign-in form, which says when a sign-in is locked out."""
 
 
-class AdminSignInForm(LockoutMessageMixin, AdminAuthenticationForm):
+class AdminSignInForm(SignInFormMixin, AdminAuthenticationForm):
     """The admin's, likewise."""
 
 

@@ -142,3 +142,20 @@ def test_the_admin_lists_the_counted_failures_so_that_an_admin_can_unlock(admin_
     admin_client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     admin_client.logout()
     assert sign_in(admin_client, "member", "right-password").status_code == 302
+
+
+@pytest.mark.parametrize("path", [SITE, ADMIN])
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("nul\x00byte", "Null characters are not allowed."),
+        ("x" * 100_000, "A username has at most 150 characters."),
+        ("", "This field is required."),
+        ("\u00e9l\u00e8ve", "correct username and password"),
+    ],
+    ids=["nul", "huge", "empty", "accents"],
+)
+def test_an_odd_username_is_refused_with_a_message_never_a_500(client, path, username, message):
+    response = client.post(path, {"username": username, "password": "wrong"})
+    assert response.status_code == 200
+    assert message in response.text
