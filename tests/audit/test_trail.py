@@ -209,6 +209,25 @@ def test_a_reversal_is_recorded_with_the_memo_and_the_debit_memo(controller, inv
     assert AuditEntry.objects.filter(id__gt=since).count() == 2
 
 
+def test_a_reversal_rolled_back_after_its_entry_leaves_no_entry(controller, invoice):
+    document, charge, *_ = invoice
+    memo = write_off(document, controller, [(charge, "40.00")])
+    since = last_id()
+    proposal = ReversalProposal(
+        reversal_date=datetime.date.today(), reason_code=ReasonCode.objects.default()
+    )
+    with (
+        mock.patch(
+            "writeoffs.reversals._give_debit_memo_number", side_effect=RuntimeError("disk full")
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        credit_memo_reverse(memo=memo, user=controller, proposal=proposal)
+    assert not AuditEntry.objects.filter(id__gt=since).exists()
+    memo.refresh_from_db()
+    assert memo.status == CreditMemo.Status.POSTED
+
+
 def test_a_refused_reversal_is_recorded_with_its_codes(controller, invoice):
     since = last_id()
     document, charge, *_ = invoice
