@@ -3,10 +3,13 @@
 import hashlib
 import secrets
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from api.models import LAST_USED_EVERY, ApiToken
+from audit.models import Action
+from audit.services import api_token_recorded
 
 TOKEN_PREFIX = "wo_"
 PREFIX_LENGTH = 10
@@ -25,23 +28,27 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
 api_token_create.alters_data = True
 
 
+@transaction.atomic
 def api_token_issue(*, api_token: ApiToken) -> str:
     """Save the unsaved `api_token` with a new secret, and return that secret."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     api_token.key_hash = token_hash(token)
     api_token.prefix = token[:PREFIX_LENGTH]
     api_token.save()
+    api_token_recorded(api_token, Action.API_TOKEN_CREATED)
     return token
 
 
 api_token_issue.alters_data = True
 
 
+@transaction.atomic
 def api_token_revoke(*, api_token: ApiToken) -> None:
     """From now on requests with this token get 401. Kept, not deleted, for the record."""
     if api_token.revoked_at is None:
         api_token.revoked_at = timezone.now()
         api_token.save(update_fields=["revoked_at"])
+        api_token_recorded(api_token, Action.API_TOKEN_REVOKED)
 
 
 api_token_revoke.alters_data = True

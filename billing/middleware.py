@@ -16,5 +16,6 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if "Cache-Control" not in response:
             add_never_cache_headers(response)
-            patch_cache_control(response, no_store=True)
+        # Also where a view set its own Cache-Control: no page or answer of ours may be kept.
+        patch_cache_control(response, no_store=True)
         return response

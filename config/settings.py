@@ -6,6 +6,7 @@ package, so a fresh clone needs nothing installed.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -26,12 +27,12 @@ def env_flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}.")
 
 
-def env_seconds(name: str, default: int) -> int:
+def env_seconds(name: str, default: int, unit: str = "seconds") -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     if not value.isascii() or not value.isdigit():
-        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {value!r}.")
+        raise ImproperlyConfigured(f"{name} must be a whole number of {unit}, not {value!r}.")
     return int(value)
 
 
@@ -67,6 +68,10 @@ INSTALLED_APPS = [
     "reports",
     "ninja",
     "api",
+    # django-axes before the audit trail: its sign-in receivers mark a locked-out request
+    # before the trail records the attempt.
+    "axes",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +81,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "billing.middleware.NoStoreMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "audit.sessions.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,11 +92,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 
-AUTHENTICATION_BACKENDS = ["config.auth.OneQueryModelBackend"]
+# django-axes's backend first: a locked-out sign-in is refused before a password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "config.auth.OneQueryModelBackend",
+]
 
 # A write-off may name every line of a 2,000-line document (SPEC W9), with its few other fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_100
@@ -130,6 +144,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Sign-in lockout (SPEC D6, `audit.signin`): a username after 5 failed sign-ins, an address
+# (which a whole office may share) after 20, each for 15 minutes from its last failure. A
+# successful sign-in forgets that username's failures.
+AXES_HANDLER = "audit.signin.SignInHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+SIGN_IN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "audit.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_address"
+# The audit trail records every sign-in; axes keeps only what it counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The admin lists the failures counted (deleting one unlocks), registered by `audit.admin`;
+# axes's access logs are off.
+AXES_ENABLE_ADMIN = False
+
+# An idle session ends (`audit.sessions`): it lasts this long after its last request.
+SESSION_IDLE_MINUTES = env_seconds("DJANGO_SESSION_IDLE_MINUTES", default=30, unit="minutes")
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("DJANGO_SESSION_IDLE_MINUTES must be at least 1.")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -170,18 +208,32 @@ SECURE_CSP = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Behind a reverse proxy (which must set X-Forwarded-Proto and append to X-Forwarded-For): only
+# then are those headers believed, for HTTPS and for the client's address.
+BEHIND_PROXY = env_flag("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_seconds("DJANGO_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=True)
+    # Preloading is hard to undo (browsers ship the list): only when asked for.
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# A refusal (403: no permission, a bad CSRF token) is logged as one line, without the
+# traceback Django attaches: it is the application working, not failing.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals_in_one_line": {"()": "config.logging.RefusalsInOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # The audit trail records every sign-in; django-axes's own lines say only its warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

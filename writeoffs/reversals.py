@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.services import refusals_recorded, reversal_recorded
 from billing.models import BillingDocument, LineItem
 from writeoffs.checks import Found, WriteOffCheck, check_comment, check_reason_code
 from writeoffs.errors import Problem, WriteOffErrorCode
@@ -92,6 +93,7 @@ def _check_reversal_date(memo: CreditMemo, reversal_date: date | None, found: Fo
         )
 
 
+@refusals_recorded
 def credit_memo_reverse(
     *, memo: CreditMemo, user, proposal: ReversalProposal, key: LedgerKey | None = None
 ) -> BillingDocument:
@@ -121,6 +123,7 @@ def credit_memo_reverse(
         if entry is not None:
             entry.reversed_memo = memo
             entry.save(update_fields=["reversed_memo"])
+        reversal_recorded(memo=memo, debit_memo=debit_memo)
         # Last, as for credit memos: the counter row is locked from here to the commit only.
         _give_debit_memo_number(debit_memo)
         return debit_memo

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.services import default_moved_recorded, refusals_recorded, write_off_recorded
 from billing.models import AccountingCode, BillingDocument, LineItem
 from billing.selectors import line_rows
 from writeoffs.checks import WriteOffCheck, WriteOffProposal, write_off_check
@@ -39,6 +40,7 @@ class WriteOffRefused(Exception):
         self.check = check
 
 
+@refusals_recorded
 def document_write_off(
     *,
     document: BillingDocument,
@@ -70,6 +72,7 @@ def document_write_off(
         if entry is not None:
             entry.credit_memo = memo
             entry.save(update_fields=["credit_memo"])
+        write_off_recorded(memo=memo, check=check)
         # Last, so that the counter row, which every write-off of the tenant needs, is locked
         # only from here to the commit.
         _give_number(memo)
@@ -202,11 +205,12 @@ def reason_code_make_default(*, reason_code: ReasonCode) -> None:
     with transaction.atomic():
         # Locking the current default makes a second admin doing the same wait, then see this
         # default, so the two never both set one and trip the one-default constraint.
-        list(ReasonCode.objects.select_for_update().filter(is_default=True))
+        previous = list(ReasonCode.objects.select_for_update().filter(is_default=True))
         ReasonCode.objects.filter(is_default=True).exclude(pk=reason_code.pk).update(
             is_default=False
         )
         ReasonCode.objects.filter(pk=reason_code.pk).update(is_default=True)
+        default_moved_recorded(previous=previous, default=reason_code)
 
 
 reason_code_make_default.alters_data = True

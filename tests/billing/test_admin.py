@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -58,6 +59,13 @@ def books(admin_user):
     )
     Group.objects.create(name="Finance")
     api_token_create(user=admin_user, name="Billing script")
+    AccessAttempt.objects.create(
+        username="someone",
+        ip_address="192.0.2.1",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+    )
     return invoice, memo, debit_memo
 
 

@@ -53,7 +53,7 @@ def test_write_off_of_1_line_takes_a_known_number_of_queries(clerk, django_asser
     reason = ReasonCode.objects.get(is_default=True)
     clerk.has_perm("writeoffs.write_off_document")
     # savepoint, lock, reason, lines, memo, items, line balances, document balance, the
-    # number drawn and written (two statements on SQLite), release
-    with django_assert_num_queries(10 if on_postgresql() else 11):
+    # audit entry, the number drawn and written (two statements on SQLite), release
+    with django_assert_num_queries(11 if on_postgresql() else 12):
         memo = write_off(invoice, clerk, [LineAmount(line.pk, Decimal("1.00"))], reason_code=reason)
     assert memo.total == Decimal("1.00")

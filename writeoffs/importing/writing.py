@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models
 
+from audit.services import created_recorded
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
 from writeoffs.importing.fields import Reader
 from writeoffs.importing.reading import CODE_FIELD, Document, Kind
@@ -189,7 +190,9 @@ def _create_new(
             report.skipped.append(f"{noun} {key} exists already; left unchanged.")
         else:
             new.append(obj)
-    return model.objects.bulk_create(new)
+    created = model.objects.bulk_create(new)
+    created_recorded(created)
+    return created
 
 
 def _create_lines(
