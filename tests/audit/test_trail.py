@@ -7,6 +7,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
@@ -27,6 +28,7 @@ from tests.factories import (
 from tests.writeoffs.test_reversals import run_at_once
 from tests.writeoffs.test_views import HTMX, form_data
 from writeoffs.importing import documents_import
+from writeoffs.keys import reversal_key_issue
 from writeoffs.models import (
     REVERSE_PERMISSION,
     WRITE_OFF_PERMISSION,
@@ -207,6 +209,65 @@ def test_a_reversal_is_recorded_with_the_memo_and_the_debit_memo(controller, inv
     assert (entry.document, entry.credit_memo, entry.debit_memo) == (document, memo, debit_memo)
     assert (entry.amount, entry.currency) == (Decimal("40.00"), "USD")
     assert AuditEntry.objects.filter(id__gt=since).count() == 2
+
+
+def test_a_reversal_in_its_dialog_is_recorded_once_as_the_dialogs(client, controller, invoice):
+    document, charge, *_ = invoice
+    memo = write_off(document, controller, [(charge, "40.00")])
+    controller.user_permissions.add(Permission.objects.get(codename="view_billingdocument"))
+    client.force_login(controller)
+    since = last_id()
+    response = client.post(
+        f"/billing/credit-memos/{memo.number}/reverse/",
+        {
+            "reversal_date": datetime.date.today().isoformat(),
+            "reason_code": str(ReasonCode.objects.default().pk),
+            "comment": "Written off by mistake",
+            "request_key": reversal_key_issue(user=controller, memo=memo),
+        },
+        headers=HTMX,
+        REMOTE_ADDR="192.0.2.9",
+    )
+    assert response.status_code == 200, response.content
+    memo.refresh_from_db()
+    only_entry(
+        since,
+        action=Action.REVERSAL,
+        channel=Channel.DIALOG,
+        user=controller,
+        address="192.0.2.9",
+        amount=Decimal("40.00"),
+        credit_memo=memo,
+        debit_memo=memo.reversing_debit_memo,
+    )
+
+
+def test_a_reversal_through_the_api_is_recorded_once_as_the_tokens_user(
+    client, controller, invoice
+):
+    document, charge, *_ = invoice
+    memo = write_off(document, controller, [(charge, "40.00")])
+    token = api_token_create(user=controller, name="script")[1]
+    since = last_id()  # after the token's own entry
+    response = client.put(
+        f"/api/v1/credit-memos/{memo.number}/reverse",
+        json.dumps({"comment": "Written off by mistake"}),
+        content_type="application/json",
+        headers=bearer(token),
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert response.status_code == 200, response.content
+    memo.refresh_from_db()
+    only_entry(
+        since,
+        action=Action.REVERSAL,
+        channel=Channel.API,
+        user=controller,
+        address="192.0.2.7",
+        amount=Decimal("40.00"),
+        credit_memo=memo,
+        debit_memo=memo.reversing_debit_memo,
+    )
 
 
 def test_a_reversal_rolled_back_after_its_entry_leaves_no_entry(controller, invoice):
