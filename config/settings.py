@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "writeoffs",
     "ninja",
     "api",
+    "django_tasks_db",
+    "bulk",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +123,16 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (bulk write-offs, SPEC D4): queued in the database and run by
+# `python manage.py db_worker` processes, on this machine or any other that reaches the
+# database. DJANGO_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend runs each task
+# inside the request that queues it instead, with no worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("billing/", include("billing.urls")),
     path("billing/", include("writeoffs.urls")),
+    path("billing/bulk-write-offs/", include("bulk.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]
