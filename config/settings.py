@@ -122,6 +122,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The server and the bulk write-off worker share the file: each transaction takes the
+    # write lock as it begins, waiting up to 20 s for the other's, rather than failing with
+    # "database is locked" when it first writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background tasks (bulk write-offs, SPEC D4): queued in the database and run by

@@ -18,6 +18,7 @@ from billing.models import (
     Invoice,
     LineItem,
 )
+from bulk.tasks import bulk_job_run
 from tests.factories import (
     AccountingCodeFactory,
     InvoiceFactory,
@@ -58,6 +59,7 @@ def books(admin_user):
     )
     Group.objects.create(name="Finance")
     api_token_create(user=admin_user, name="Billing script")
+    bulk_job_run.enqueue(0)  # a task waiting for a worker, which django_tasks_db's admin lists
     return invoice, memo, debit_memo
 
 
