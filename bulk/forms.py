@@ -26,7 +26,10 @@ class RepeatedFieldsRefused(forms.Form):
 
     def clean(self):
         for name in self.fields:
-            if len(self.data.getlist(self.add_prefix(name))) > 1:
+            sent = self.data.getlist(self.add_prefix(name)) + self.files.getlist(
+                self.add_prefix(name)
+            )
+            if len(sent) > 1:
                 self._errors.pop(name, None)
                 self.add_error(name, "This was sent more than once.")
         return self.cleaned_data

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from bulk.models import BulkJob
 from bulk.services import bulk_job_work
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import AXE, sign_in
+from tests.browser.test_accessibility import serious_violations
 from tests.bulk.conftest import DUMMY, invoices
 from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
 from tests.factories import AccountFactory, UserFactory
@@ -77,3 +78,33 @@ def test_clerk_chooses_previews_starts_and_sees_the_job_reach_done(page, documen
         document.refresh_from_db()
         assert document.balance == 0
     assert page.problems == []
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test runs npm ci)")
+def test_the_bulk_pages_have_no_serious_accessibility_violations(page, documents, tmp_path):
+    sign_in(page, "bulk")
+    found = {}
+    page.goto("/billing/bulk-write-offs/")
+    bad = tmp_path / "numbers.csv"
+    bad.write_text(f"{documents[0].number}\n=1+1\n")
+    page.get_by_label("CSV file of document numbers").set_input_files(bad)
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_text("Line 2: '=1+1' is a spreadsheet formula")).to_be_visible()
+    found["choose, with a refused file"] = serious_violations(page)
+    page.get_by_label("Currency").fill("USD")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(page.locator("#preview-count")).to_be_visible()
+    found["preview"] = serious_violations(page)
+    documents[0].status = "Canceled"
+    documents[0].save()
+    page.get_by_role("button", name="Start").click()
+    BulkJob.objects.get()  # started
+    bulk_job_work(job_id=BulkJob.objects.get().pk)
+    page.reload()
+    expect(page.locator("#refused")).to_contain_text("Only posted documents")
+    found["job, finished with a refusal"] = serious_violations(page)
+    assert found == {name: [] for name in found}
+    # The refused file's page is answered 400, which Chromium reports; nothing else went wrong.
+    assert page.problems == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]

@@ -227,6 +227,26 @@ def test_hostile_files_get_a_clear_message_never_a_500(bulk_client, content, mes
     assert not BulkJob.objects.exists()
 
 
+def test_two_files_at_once_are_refused(bulk_client):
+    (document,) = invoices(1)
+    files = [SimpleUploadedFile(f"{n}.csv", document.number.encode()) for n in (1, 2)]
+    response = bulk_client.post(PREVIEW, {"chosen_by": "file", "file": files})
+    assert response.status_code == 400
+    assert "This was sent more than once." in text(response)
+    assert not BulkJob.objects.exists()
+
+
+def test_a_good_file_with_an_odd_name_is_kept_by_its_plain_name(bulk_client):
+    (document,) = invoices(1)
+    name = "../..\\x\x00\x01" + "y" * 400 + ".csv"
+    response = upload(bulk_client, document.number.encode(), name=name)
+    assert response.status_code == 302
+    chosen_by = BulkJob.objects.get().chosen_by
+    assert chosen_by.startswith("File: ")
+    assert chosen_by.isprintable()
+    assert len(chosen_by) <= 300
+
+
 def test_no_file_at_all_is_refused(bulk_client):
     response = bulk_client.post(PREVIEW, {"chosen_by": "file"})
     assert response.status_code == 400
@@ -337,7 +357,7 @@ def test_the_job_page_takes_the_same_queries_for_3_or_30_documents(
     for count in (3, 30):
         job = started_job(bulk_clerk, invoices(count))
         bulk_job_work(job_id=job.pk)
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(6):
             bulk_client.get(f"{HOME}{job.pk}/")
 
 
@@ -416,3 +436,17 @@ def test_a_draft_shows_the_preview_and_start_is_disabled_without_the_write_off_p
     assert "You do not have permission to write off billing documents." in page
     assert re.search(r'<button type="submit" class="btn btn-primary" disabled', page)
     assert client.post(f"{HOME}{job.pk}/start/", start_data()).status_code == 403
+
+
+def test_the_home_and_preview_pages_take_the_same_queries_for_few_or_many(
+    bulk_client, bulk_clerk, django_assert_max_num_queries
+):
+    from bulk.services import bulk_job_prepare
+
+    for count in (2, 20):
+        started_job(bulk_clerk, invoices(count))
+        draft = bulk_job_prepare(user=bulk_clerk, documents=invoices(count), chosen_by="x")
+        with django_assert_max_num_queries(4):
+            assert bulk_client.get(HOME).status_code == 200
+        with django_assert_max_num_queries(10):
+            assert bulk_client.get(f"{HOME}{draft.pk}/").status_code == 200
