@@ -188,3 +188,55 @@ def test_a_document_a_clerk_writes_off_during_the_job_is_refused_never_over_cred
         other.refresh_from_db()
         assert other.balance == 0
         assert total_written_off(other) == Decimal("100.00")
+
+
+def test_cancel_waits_for_the_document_being_written_off_and_leaves_it_written_off(
+    bulk_clerk,
+):
+    from bulk.services import bulk_job_cancel
+
+    documents = invoices(5, amount="10.00")
+    job = started_job(bulk_clerk, documents)
+    held, release = threading.Event(), threading.Event()
+    outcomes = []
+
+    def clerk_holds_the_second_document():
+        try:
+            with transaction.atomic():
+                BillingDocument.objects.select_for_update().get(pk=documents[1].pk)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def run(name, work):
+        try:
+            work()
+            outcomes.append(name)
+        except Exception as error:  # any other outcome fails the test below
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=clerk_holds_the_second_document)
+    holder.start()
+    assert held.wait(timeout=30)
+    worker = threading.Thread(target=run, args=("worked", lambda: bulk_job_work(job_id=job.pk)))
+    worker.start()
+    wait_for(lambda: job.items.filter(status="done").count() == 1, what="the first document")
+    canceller = threading.Thread(
+        target=run, args=("cancelled", lambda: bulk_job_cancel(job=job, user=bulk_clerk))
+    )
+    canceller.start()
+    time.sleep(0.3)
+    assert canceller.is_alive(), "the cancel did not wait for the document being written off"
+    release.set()
+    for thread in (holder, worker, canceller):
+        thread.join(timeout=30)
+
+    assert sorted(outcomes, key=str) == ["cancelled", "worked"]
+    statuses = list(job.items.order_by("position").values_list("status", flat=True))
+    assert statuses == ["done", "done", "cancelled", "cancelled", "cancelled"]
+    assert CreditMemo.objects.count() == 2
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.CANCELLED
