@@ -3,11 +3,11 @@ its results, each in a fixed number of queries."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from billing.models import Account, BillingDocument
@@ -110,6 +110,7 @@ class Progress:
     total: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     currencies: dict[str, CurrencyProgress] = field(default_factory=dict)
+    last_finished: datetime | None = None  # when a document was last written off or refused
 
     @property
     def done(self) -> int:
@@ -144,14 +145,18 @@ def job_progress(job: BulkJob) -> Progress:
     items = job.items.order_by()
     if connection.vendor == "postgresql":
         rows = items.values_list("status", "currency").annotate(
-            Count("pk"), Sum("balance"), Sum("written_off")
+            Count("pk"), Sum("balance"), Sum("written_off"), Max("finished_at")
         )
     else:
         rows = (
-            (s, c, 1, b, w)
-            for s, c, b, w in items.values_list("status", "currency", "balance", "written_off")
+            (s, c, 1, b, w, f)
+            for s, c, b, w, f in items.values_list(
+                "status", "currency", "balance", "written_off", "finished_at"
+            )
         )
-    for status, currency, count, chosen, written_off in rows:
+    for status, currency, count, chosen, written_off, finished in rows:
+        if finished and (progress.last_finished is None or finished > progress.last_finished):
+            progress.last_finished = finished
         progress.total += count
         progress.by_status[status] = progress.by_status.get(status, 0) + count
         entry = progress.currencies.setdefault(currency, CurrencyProgress(currency))

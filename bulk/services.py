@@ -32,6 +32,8 @@ from writeoffs.services import WriteOffRefused, document_write_off
 
 #: How long a worker waits for documents other workers hold before it leaves them to them.
 TAIL_WAIT_SECONDS = 10.0
+#: A job with no document written off or refused for this long is offered a Resume.
+STALLED_AFTER = timedelta(minutes=1)
 #: Previews never started are removed after this long.
 DRAFTS_KEPT_FOR = timedelta(days=1)
 
@@ -128,6 +130,21 @@ def bulk_job_cancel(*, job: BulkJob, user) -> int:
 
 
 bulk_job_cancel.alters_data = True
+
+
+def bulk_job_resume(*, job: BulkJob, user, enqueue: Callable[[int], object]) -> bool:
+    """Queue another task for a job that has stopped moving (no worker ran, or one died just
+    as it took its task, before queueing the next). Harmless while the job does move: a task
+    with nothing to claim ends at once. Whether the job still had documents to write off."""
+    if not may_bulk_write_off(user):
+        raise PermissionDenied("You do not have permission to write off documents in bulk.")
+    if not job.is_active:
+        return False
+    enqueue(job.pk)
+    return True
+
+
+bulk_job_resume.alters_data = True
 
 
 def job_proposal(job: BulkJob) -> WriteOffProposal:

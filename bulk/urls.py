@@ -20,5 +20,6 @@ urlpatterns = [
     path("<job:job_id>/", views.bulk_job, name="job"),
     path("<job:job_id>/start/", views.bulk_start, name="start"),
     path("<job:job_id>/cancel/", views.bulk_cancel, name="cancel"),
+    path("<job:job_id>/resume/", views.bulk_resume, name="resume"),
     path("<job:job_id>/results.csv", views.bulk_results, name="results"),
 ]

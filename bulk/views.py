@@ -22,9 +22,11 @@ from bulk import selectors
 from bulk.forms import BulkWriteOffForm, ChooseByFileForm, ChooseByFilterForm
 from bulk.models import BulkJob
 from bulk.services import (
+    STALLED_AFTER,
     JobNotStartable,
     bulk_job_cancel,
     bulk_job_prepare,
+    bulk_job_resume,
     bulk_job_start,
     may_bulk_write_off,
 )
@@ -86,12 +88,15 @@ def bulk_job(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     if job.status == BulkJob.Status.DRAFT:
         return _preview(request, job, _fields_form())
     template = "bulk/job.html#progress" if request.htmx else "bulk/job.html"
+    progress = selectors.job_progress(job)
+    last_moved = progress.last_finished or job.started_at
     return render(
         request,
         template,
         {
             "job": job,
-            "progress": selectors.job_progress(job),
+            "progress": progress,
+            "stalled": job.is_active and timezone.now() - last_moved > STALLED_AFTER,
             "refused": selectors.refused_items(job),
             "refused_shown": selectors.REFUSED_SHOWN,
         },
@@ -152,6 +157,16 @@ def bulk_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
             f"Bulk write-off {job.pk} cancelled: {left:,} document(s) were not written off. "
             "Those written off before stay written off.",
         )
+    return redirect("bulk:job", job.pk)
+
+
+@require_POST
+@login_required
+@permission_required(PERMISSIONS, raise_exception=True)
+def bulk_resume(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_get(request.user, job_id)
+    if bulk_job_resume(job=job, user=request.user, enqueue=bulk_job_enqueue):
+        messages.info(request, f"Bulk write-off {job.pk} queued again for the workers.")
     return redirect("bulk:job", job.pk)
 
 

@@ -9,11 +9,13 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from billing.models import AccountingCode
 from bulk.models import BulkJob, BulkJobItem
 from bulk.services import bulk_job_work
 from tests.bulk.conftest import DUMMY, invoices, started_job
+from tests.bulk.conftest import IMMEDIATE as IMMEDIATE_TASKS
 from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
 from tests.factories import AccountFactory, AccountingCodeFactory, UserFactory
 from writeoffs.models import CreditMemo, ReasonCode
@@ -450,3 +452,34 @@ def test_the_home_and_preview_pages_take_the_same_queries_for_few_or_many(
             assert bulk_client.get(HOME).status_code == 200
         with django_assert_max_num_queries(10):
             assert bulk_client.get(f"{HOME}{draft.pk}/").status_code == 200
+
+
+def test_a_job_that_stopped_moving_offers_resume_which_queues_it_again(
+    bulk_client, bulk_clerk, settings
+):
+    settings.TASKS = DUMMY
+    job = started_job(bulk_clerk, invoices(3))
+    bulk_job_work(job_id=job.pk, limit=1)
+    assert "Resume" not in text(bulk_client.get(f"{HOME}{job.pk}/"))
+    BulkJobItem.objects.filter(job=job).update(
+        finished_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+
+    page = text(bulk_client.get(f"{HOME}{job.pk}/", **HTMX))
+    assert "No document of this job has been written off for a minute" in page
+    settings.TASKS = IMMEDIATE_TASKS
+    response = bulk_client.post(f"{HOME}{job.pk}/resume/", follow=True)
+
+    assert f"Bulk write-off {job.pk} queued again for the workers." in text(response)
+    assert "Progress: Finished" in text(response)
+    assert "Resume" not in text(response)
+    assert CreditMemo.objects.count() == 3
+
+
+def test_resume_of_an_ended_job_or_anothers_queues_nothing(client, bulk_client, bulk_clerk):
+    job = started_job(bulk_clerk, invoices(1))
+    bulk_job_work(job_id=job.pk)
+    response = bulk_client.post(f"{HOME}{job.pk}/resume/", follow=True)
+    assert "queued again" not in text(response)
+    client.force_login(UserFactory(username="plain", permissions=[VIEW_DOCUMENTS, WRITE_OFF]))
+    assert client.post(f"{HOME}{job.pk}/resume/").status_code == 403
