@@ -1,6 +1,8 @@
 """The file of document numbers: read whole or refused whole, every bad line named."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulk import csvfile
 from bulk.csvfile import FileRefused, NumberLine, read_numbers
@@ -131,3 +133,17 @@ def test_numbers_of_no_document_of_a_credit_memo_or_of_one_that_cannot_be_writte
         f"Line 5: Only posted documents can be written off; {draft.number} is Draft.",
     ]
     assert documents_from_numbers(numbers[:1]) == [good]
+
+
+@given(st.binary(max_size=2000) | st.text(max_size=500).map(str.encode))
+@settings(max_examples=300, deadline=None)
+def test_any_bytes_are_read_or_refused_with_messages_never_an_error(raw):
+    try:
+        numbers = read_numbers(raw)
+    except FileRefused as refused:
+        assert refused.problems
+        assert all(isinstance(problem, str) and problem for problem in refused.problems)
+    else:
+        assert numbers
+        assert len({entry.number for entry in numbers}) == len(numbers)
+        assert all(entry.number.isascii() and entry.number.isprintable() for entry in numbers)
