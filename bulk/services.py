@@ -11,13 +11,14 @@ back), so the next worker finds the row pending again. The ledger key of each do
 write-off made, never a second one.
 """
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from billing.models import BillingDocument
@@ -30,6 +31,10 @@ from writeoffs.keys import Channel, LedgerKey
 from writeoffs.models import BULK_WRITE_OFF_PERMISSION, WRITE_OFF_PERMISSION
 from writeoffs.services import WriteOffRefused, document_write_off
 
+logger = logging.getLogger(__name__)
+
+#: The refusal code of a document whose write-off failed for a reason no rule names.
+UNEXPECTED_ERROR = "unexpected_error"
 #: How long a worker waits for documents other workers hold before it leaves them to them.
 TAIL_WAIT_SECONDS = 10.0
 #: A job with no document written off or refused for this long is offered a Resume.
@@ -235,6 +240,18 @@ def _write_off_next(job: BulkJob, proposal: WriteOffProposal) -> bool:
         except PermissionDenied as denied:
             item.status = BulkJobItem.Status.REFUSED
             item.refusal_code, item.refusal = WriteOffErrorCode.PERMISSION_DENIED, str(denied)
+        except DatabaseError:
+            raise  # the connection itself may be gone: the task fails, and its successor retries
+        except Exception:
+            # Rolled back with the write-off's own savepoint. Recorded, or every later task
+            # would stop at this document, and the job with it.
+            logger.exception("bulk write-off %s: %s could not be written off", job.pk, document)
+            item.status, item.refusal_code = BulkJobItem.Status.REFUSED, UNEXPECTED_ERROR
+            item.refusal = (
+                "This document could not be written off because of an unexpected error (the "
+                "server log has its details). Write it off on its own page, or ask an "
+                "administrator."
+            )
         else:
             item.status, item.credit_memo, item.written_off = (
                 BulkJobItem.Status.DONE,

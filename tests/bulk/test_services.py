@@ -278,3 +278,32 @@ def test_a_debit_memo_is_written_off_as_an_invoice_is(bulk_clerk):
     memo_document.refresh_from_db()
     assert memo_document.balance == 0
     assert job.items.get().status == BulkJobItem.Status.DONE
+
+
+def test_a_document_that_fails_unexpectedly_is_refused_saying_so_and_the_job_goes_on(
+    bulk_clerk, monkeypatch, caplog
+):
+    first, broken, last = invoices(3)
+    job = started_job(bulk_clerk, [first, broken, last])
+    real = services.document_write_off
+
+    def failing(*, document, **kwargs):
+        if document.pk == broken.pk:
+            raise ValueError("something no rule names")
+        return real(document=document, **kwargs)
+
+    monkeypatch.setattr(services, "document_write_off", failing)
+    bulk_job_work(job_id=job.pk)
+
+    item = job.items.get(document=broken)
+    assert item.status == BulkJobItem.Status.REFUSED
+    assert item.refusal_code == "unexpected_error"
+    assert item.refusal.startswith("This document could not be written off because of an")
+    assert "something no rule names" in caplog.text  # in the log, not shown to the clerk
+    assert list(job.items.values_list("status", flat=True).order_by("position")) == [
+        "done",
+        "refused",
+        "done",
+    ]
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FINISHED
