@@ -18,6 +18,8 @@ from writeoffs.models import CreditMemo
 
 #: Refused documents shown on the job's page; the results file has them all.
 REFUSED_SHOWN = 100
+#: Documents listed on the preview, first in the job's order.
+PREVIEW_SHOWN = 50
 _IN_BATCH = 1000
 
 
@@ -165,6 +167,10 @@ def job_progress(job: BulkJob) -> Progress:
         entry.written_off += written_off or 0
     progress.currencies = dict(sorted(progress.currencies.items()))
     return progress
+
+
+def first_items(job: BulkJob) -> list[BulkJobItem]:
+    return list(job.items.select_related("document__account").order_by("position")[:PREVIEW_SHOWN])
 
 
 def refused_items(job: BulkJob) -> list[BulkJobItem]:

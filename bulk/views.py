@@ -120,6 +120,8 @@ def _preview(request, job: BulkJob, form: BulkWriteOffForm, *, status=200) -> Ht
         "job": job,
         "form": form,
         "progress": selectors.job_progress(job),
+        "items": selectors.first_items(job),
+        "shown": selectors.PREVIEW_SHOWN,
         "may_write_off": may_bulk_write_off(request.user),
     }
     return render(request, "bulk/preview.html", context, status=status)
