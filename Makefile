@@ -46,6 +46,9 @@ run: migrate
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/ as admin / admin-demo-only"
 	@echo "  (demo passwords for this local copy only)"
 	@echo
+	@# One background worker for bulk write-offs beside the server, stopped with it.
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.requirements-dev

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     # before the trail records the attempt.
     "axes",
     "audit",
+    "django_tasks_db",
+    "bulk",
 ]
 
 MIDDLEWARE = [
@@ -135,7 +137,22 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The server and the bulk write-off worker share the file: each transaction takes the
+    # write lock as it begins, waiting up to 20 s for the other's, rather than failing with
+    # "database is locked" when it first writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (bulk write-offs, SPEC D4): queued in the database and run by
+# `python manage.py db_worker` processes, on this machine or any other that reaches the
+# database. DJANGO_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend runs each task
+# inside the request that queues it instead, with no worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,6 +17,7 @@ urlpatterns = [
     path("billing/", include("writeoffs.urls")),
     path("billing/reports/", include("reports.urls")),
     path("billing/", include("audit.urls")),
+    path("billing/bulk-write-offs/", include("bulk.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

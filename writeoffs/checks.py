@@ -415,3 +415,24 @@ def _check_total(
                 f"This would bring the balance to zero but leave {names}{more} open; the "
                 "balances of every open line must be written off together.",
             )
+
+
+def write_off_fields_check(
+    proposal: WriteOffProposal, settings: WriteOffSettings | None = None
+) -> WriteOffCheck:
+    """The rules of W2 to W5 that hold whatever the document, for a bulk write-off whose
+    fields are set once for many documents: a date that is given and not in the future, the
+    reason, the comment and the accounting. What depends on a document (its date, its lines,
+    its balance) is `write_off_check`'s, asked as each document is written off."""
+    found = Found(proposal.unread)
+    if found.readable("memo_date"):
+        if proposal.memo_date is None:
+            found.add("memo_date", Code.REQUIRED, "Enter the write-off date.")
+        elif proposal.memo_date > timezone.localdate():
+            found.add(
+                "memo_date", Code.DATE_IN_FUTURE, "The write-off date cannot be in the future."
+            )
+    check_reason_code(proposal.reason_code, found)
+    check_comment(proposal.comment, found)
+    _check_accounting(proposal, settings, found)
+    return WriteOffCheck(found.sorted())

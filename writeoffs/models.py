@@ -13,6 +13,9 @@ WRITE_OFF_PERMISSION = "writeoffs.write_off_document"
 #: Who may reverse a write-off (SPEC D2): apart from writing off, so that writing off and
 #: undoing can be given to different people.
 REVERSE_PERMISSION = "writeoffs.reverse_write_off"
+#: Who may write off many documents at once as a background job (SPEC D4); held by nobody
+#: until given, and used together with `WRITE_OFF_PERMISSION`.
+BULK_WRITE_OFF_PERMISSION = "writeoffs.bulk_write_off"
 MAX_COMMENT_LENGTH = 255  # SPEC W4
 
 
@@ -144,6 +147,7 @@ class CreditMemo(models.Model):
         permissions = [
             ("write_off_document", "Can write off invoices and debit memos"),
             ("reverse_write_off", "Can reverse a write-off"),
+            ("bulk_write_off", "Can write off many documents at once"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="credit_memo_total_positive"),

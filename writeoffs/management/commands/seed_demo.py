@@ -22,7 +22,12 @@ from django.utils import timezone
 from billing.models import VIEW_DOCUMENTS
 from billing.money import quantum
 from writeoffs.importing import documents_import
-from writeoffs.models import REVERSE_PERMISSION, WRITE_OFF_PERMISSION, WriteOffSettings
+from writeoffs.models import (
+    BULK_WRITE_OFF_PERMISSION,
+    REVERSE_PERMISSION,
+    WRITE_OFF_PERMISSION,
+    WriteOffSettings,
+)
 
 SEED = 20261001
 DOCUMENT_COUNT = 60  # invoices
@@ -34,7 +39,7 @@ FINANCE_USER = ("finance", "finance-demo-only")
 CONTROLLER_USER = ("controller", "controller-demo-only")
 ADMIN_USER = ("admin", "admin-demo-only")
 PERMISSIONS = {
-    FINANCE_USER[0]: [VIEW_DOCUMENTS, WRITE_OFF_PERMISSION],
+    FINANCE_USER[0]: [VIEW_DOCUMENTS, WRITE_OFF_PERMISSION, BULK_WRITE_OFF_PERMISSION],
     CONTROLLER_USER[0]: [VIEW_DOCUMENTS, REVERSE_PERMISSION],
 }
 
