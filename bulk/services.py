@@ -21,6 +21,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from audit.context import audit_channel
+from audit.models import Channel as AuditChannel
 from billing.models import BillingDocument
 from billing.money import format_amount
 from bulk import events
@@ -189,6 +191,15 @@ def bulk_job_work(
     if hand_over is not None and pending.exists():
         hand_over()
     proposal = job_proposal(job)
+    # Every write-off and refusal below is recorded as the job's clerk's, through `bulk`.
+    with audit_channel(AuditChannel.BULK, user=job.created_by):
+        _work(job, proposal, pending, limit)
+
+
+bulk_job_work.alters_data = True
+
+
+def _work(job: BulkJob, proposal: WriteOffProposal, pending, limit: int | None) -> None:
     written, waiting_since = 0, None
     while limit is None or written < limit:
         if _write_off_next(job, proposal):
@@ -201,9 +212,6 @@ def bulk_job_work(
             if time.monotonic() - waiting_since > TAIL_WAIT_SECONDS:
                 return
             time.sleep(0.05)
-
-
-bulk_job_work.alters_data = True
 
 
 def _write_off_next(job: BulkJob, proposal: WriteOffProposal) -> bool:
