@@ -10,23 +10,26 @@ The `bulk` logger also gets a line for each.
 """
 
 import logging
-
-from django.db.models import Sum
+from decimal import Decimal
 
 from audit.context import audit_channel, current
 from audit.models import Action, Channel
 from audit.services import audit_record
+from billing.money import plain_amount
 
 logger = logging.getLogger("bulk")
 
 
 def job_started(job, *, user) -> None:
-    totals = job.items.values("currency").annotate(total=Sum("balance")).order_by("currency")
+    # Added here in Decimal: SQLite would sum in floating point (a job is at most 10,000 rows).
+    totals: dict[str, Decimal] = {}
+    for currency, balance in job.items.values_list("currency", "balance"):
+        totals[currency] = totals.get(currency, Decimal(0)) + balance
     data = {
         "event": "started",
         "chosen_by": job.chosen_by,
         "documents": job.items.count(),
-        "totals": {row["currency"]: str(row["total"]) for row in totals},
+        "totals": {code: plain_amount(total, code) for code, total in sorted(totals.items())},
         "memo_date": str(job.memo_date),
         "reason_code": job.reason_code and job.reason_code.name,
         "comment": job.comment,

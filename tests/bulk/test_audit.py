@@ -32,7 +32,7 @@ def test_a_job_records_its_start_and_each_documents_write_off_or_refusal(bulk_cl
         f"Bulk write-off {job.pk}",
     )
     assert start.data["event"] == "started"
-    assert (start.data["documents"], start.data["totals"]) == (3, {"USD": "37.0200"})
+    assert (start.data["documents"], start.data["totals"]) == (3, {"USD": "37.02"})
 
     BillingDocument.objects.filter(pk=second.pk).update(status=BillingDocument.Status.CANCELED)
     bulk_job_work(job_id=job.pk)
