@@ -31,6 +31,7 @@ from bulk.services import (
     may_bulk_write_off,
 )
 from bulk.tasks import bulk_job_enqueue
+from reports.exports import spreadsheet_safe
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.models import BULK_WRITE_OFF_PERMISSION, WriteOffSettings
 from writeoffs.services import WriteOffRefused
@@ -175,14 +176,6 @@ def bulk_resume(request: HttpRequest, job_id: int) -> HttpResponse:
 class _Echo:
     def write(self, value: str) -> str:
         return value
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (as SPEC D3 asks of its CSV)."""
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 @require_GET
