@@ -1,0 +1,142 @@
+"""Sign-in and sessions as a hostile user would try them: username variants against the
+lockout, `next=` pointing elsewhere, and a page's own polling keeping a session alive."""
+
+import datetime
+import time
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from audit.sessions import POLL_HEADER, REFRESH_EVERY, STAMP
+from bulk.models import BulkJob
+from bulk.services import bulk_job_prepare, bulk_job_start
+from tests.bulk.conftest import invoices, proposal
+from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
+from tests.factories import UserFactory
+from writeoffs.models import BULK_WRITE_OFF_PERMISSION
+
+pytestmark = pytest.mark.django_db
+
+SITE = "/accounts/login/"
+#: "member" in full-width letters, which the form reads as "member" (NFKC).
+FULL_WIDTH = "\uff4d\uff45\uff4d\uff42\uff45\uff52"
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member", password="right-password")
+
+
+def sign_in(client, username, password="right-password", **extra):
+    return client.post(SITE, {"username": username, "password": password, **extra})
+
+
+# The lockout counts the username as the form reads it
+
+
+@pytest.mark.parametrize("variant", [" member", "member ", "\tmember\n", FULL_WIDTH])
+def test_a_locked_out_username_stays_locked_out_in_any_spelling_that_signs_in(
+    client, member, variant
+):
+    for _ in range(5):
+        sign_in(client, "member", "wrong")
+
+    response = sign_in(client, variant)
+
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize("variant", [" member", FULL_WIDTH])
+def test_failures_in_another_spelling_count_against_the_username(client, member, variant):
+    for _ in range(5):
+        sign_in(client, variant, "wrong")
+
+    assert sign_in(client, "member").status_code == 429
+
+
+def test_a_username_in_another_case_is_another_username(client, member):
+    """Usernames are case-sensitive: MEMBER's failures cannot lock member out, and MEMBER
+    never signs in as member."""
+    for _ in range(5):
+        sign_in(client, "MEMBER", "wrong")
+    assert sign_in(client, "MEMBER").status_code in (200, 429)
+    assert SESSION_KEY not in client.session
+    assert sign_in(client, "member").status_code == 302
+
+
+# After signing in, only this site's own pages
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+        "\t//evil.example",
+    ],
+)
+def test_next_never_leads_to_another_site(client, member, target):
+    response = client.post(
+        f"{SITE}?next={target}",
+        {"username": "member", "password": "right-password", "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+# A page's own polling is not a clerk at the keyboard
+
+
+@pytest.fixture
+def running_job(client):
+    clerk = UserFactory(
+        username="bulk-clerk", permissions=[VIEW_DOCUMENTS, WRITE_OFF, BULK_WRITE_OFF_PERMISSION]
+    )
+    job = bulk_job_prepare(user=clerk, documents=invoices(1), chosen_by="test")
+    job = bulk_job_start(job=job, user=clerk, proposal=proposal(), enqueue=lambda job_id: None)
+    assert job.status == BulkJob.Status.QUEUED
+    client.force_login(clerk)
+    return job
+
+
+def _stamp_older(client, seconds):
+    session = client.session
+    session[STAMP] = int(time.time()) - seconds
+    session.save()
+
+
+def test_the_job_page_polls_saying_it_is_a_poll(client, running_job):
+    page = client.get(f"/billing/bulk-write-offs/{running_job.pk}/").content.decode()
+    assert f'hx-headers=\'{{"{POLL_HEADER}": "true"}}\'' in page
+
+
+def test_polling_a_job_page_does_not_keep_an_idle_session_alive(client, running_job):
+    url = f"/billing/bulk-write-offs/{running_job.pk}/"
+    _stamp_older(client, REFRESH_EVERY)
+    ends = timezone.now() + datetime.timedelta(minutes=5)
+    Session.objects.update(expire_date=ends)
+
+    response = client.get(url, headers={"HX-Request": "true", POLL_HEADER: "true"})
+
+    assert response.status_code == 200
+    assert Session.objects.get().expire_date == ends
+    # The clerk's own next request does move it on.
+    client.get(url)
+    assert Session.objects.get().expire_date - timezone.now() > datetime.timedelta(minutes=29)
+
+
+def test_a_poll_after_the_session_ended_is_sent_to_sign_in(client, running_job):
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get(
+        f"/billing/bulk-write-offs/{running_job.pk}/",
+        headers={"HX-Request": "true", POLL_HEADER: "true"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
