@@ -108,6 +108,12 @@ AUTHENTICATION_BACKENDS = [
 
 # A write-off may name every line of a 2,000-line document (SPEC W9), with its few other fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_100
+# A file is kept to the bound of a request's other data (`config.uploads`), never written in full.
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

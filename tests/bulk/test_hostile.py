@@ -5,7 +5,9 @@ import csv
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from bulk.models import BulkJob
 from bulk.services import bulk_job_work
 from tests.bulk.conftest import invoices, started_job
 from tests.factories import AccountFactory
@@ -57,3 +59,15 @@ def test_the_results_file_keeps_plain_names_and_numbers_as_they_are(bulk_client,
     row = results(bulk_client, job)[1]
 
     assert row[3:5] == ["-12", "Acme - North"]
+
+
+def test_a_ten_megabyte_file_is_refused_as_more_than_the_bound_and_nothing_is_made(bulk_client):
+    response = bulk_client.post(
+        f"{HOME}preview/",
+        {"chosen_by": "file", "file": SimpleUploadedFile("big.csv", b"INV1\n" * 2_000_000)},
+    )
+    assert response.status_code == 400
+    assert "The file is more than 2.6 MB; a list of document numbers is at most 400 KB" in (
+        " ".join(response.content.decode().split())
+    )
+    assert not BulkJob.objects.exists()
