@@ -11,22 +11,22 @@ The `bulk` logger also gets a line for each.
 
 import logging
 
-from django.db.models import Sum
-
 from audit.context import audit_channel, current
 from audit.models import Action, Channel
 from audit.services import audit_record
+from bulk import selectors
 
 logger = logging.getLogger("bulk")
 
 
 def job_started(job, *, user) -> None:
-    totals = job.items.values("currency").annotate(total=Sum("balance")).order_by("currency")
+    # The job's own exact sums: SQLite's SUM would add binary floats.
+    progress = selectors.job_progress(job)
     data = {
         "event": "started",
         "chosen_by": job.chosen_by,
-        "documents": job.items.count(),
-        "totals": {row["currency"]: str(row["total"]) for row in totals},
+        "documents": progress.total,
+        "totals": {currency: str(entry.chosen) for currency, entry in progress.currencies.items()},
         "memo_date": str(job.memo_date),
         "reason_code": job.reason_code and job.reason_code.name,
         "comment": job.comment,

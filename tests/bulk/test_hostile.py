@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audit.models import Action, AuditEntry
 from bulk.models import BulkJob
 from bulk.services import bulk_job_work
 from tests.bulk.conftest import invoices, started_job
@@ -71,3 +72,17 @@ def test_a_ten_megabyte_file_is_refused_as_more_than_the_bound_and_nothing_is_ma
         " ".join(response.content.decode().split())
     )
     assert not BulkJob.objects.exists()
+
+
+def test_a_jobs_start_records_each_currencys_exact_total(bulk_clerk):
+    """Added as Decimals, never as SQLite's binary floats, with the amounts' own digits."""
+    documents = (
+        invoices(3, amount="0.10")
+        + invoices(2, amount="1234567890.125", currency="KWD")
+        + invoices(2, amount="7", currency="JPY")
+    )
+    started_job(bulk_clerk, documents)
+
+    (entry,) = AuditEntry.objects.filter(action=Action.BULK_JOB)
+    assert entry.data["documents"] == 7
+    assert entry.data["totals"] == {"JPY": "14.0000", "KWD": "2469135780.2500", "USD": "0.3000"}
