@@ -247,8 +247,8 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# A refusal (403: no permission, a bad CSRF token) is logged as one line, without the
-# traceback Django attaches: it is the application working, not failing.
+# A refusal (403: no permission, a bad CSRF token; 400: a body too large) is logged as one
+# line, without the traceback Django attaches: it is the application working, not failing.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
