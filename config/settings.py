@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "billing.middleware.NoStoreMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
+    "config.middleware.ControlCharactersRefusedMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "audit.sessions.IdleSessionMiddleware",

@@ -5,10 +5,12 @@ import datetime
 import time
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from audit.sessions import POLL_HEADER, REFRESH_EVERY, STAMP
 from bulk.models import BulkJob
 from bulk.services import bulk_job_prepare, bulk_job_start
@@ -140,3 +142,27 @@ def test_a_poll_after_the_session_ended_is_sent_to_sign_in(client, running_job):
     )
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+# Headers no page may read
+
+
+@pytest.mark.parametrize("header", ["HTTP_USER_AGENT", "HTTP_ACCEPT", "HTTP_REFERER"])
+@pytest.mark.parametrize("value", ["\x00", "Mozilla\x00/5.0", "a\x1bb", "a\rb"])
+def test_a_sign_in_with_a_control_character_in_a_header_is_a_400_and_nothing_is_kept(
+    client, member, header, value
+):
+    response = client.post(SITE, {"username": "member", "password": "wrong"}, **{header: value})
+    assert response.status_code == 400
+    assert response.text == "A request header holds a control character."
+    assert not AccessAttempt.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_tab_in_a_header_is_allowed(client, member):
+    response = client.post(
+        SITE,
+        {"username": "member", "password": "right-password"},
+        HTTP_USER_AGENT="Mozilla/5.0\t(X11)",
+    )
+    assert response.status_code == 302
