@@ -34,7 +34,7 @@ def bulk_client(client, bulk_clerk):
 def results(client, job) -> list[list[str]]:
     response = client.get(f"{HOME}{job.pk}/results.csv")
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize(
@@ -170,3 +170,16 @@ def test_a_file_name_with_markup_is_shown_as_text_on_every_page(bulk_client):
         page = bulk_client.get(url).content.decode()
         assert "<img src=x" not in page
         assert "&lt;img src=x" in page
+
+
+def test_the_results_file_starts_with_a_byte_order_mark_so_that_excel_reads_accents(
+    bulk_client, bulk_clerk
+):
+    account = AccountFactory(number="A1", name="Société Générale Ærø")
+    job = started_job(bulk_clerk, invoices(1, account=account))
+
+    response = bulk_client.get(f"{HOME}{job.pk}/results.csv")
+    content = b"".join(response.streaming_content)
+
+    assert content.startswith("\ufeffposition,".encode())
+    assert "Société Générale Ærø" in content.decode("utf-8-sig")
