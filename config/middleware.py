@@ -39,7 +39,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 class ControlCharactersRefusedMiddleware:
     """A request with a control character in a header is refused (400), as gunicorn refuses
     it, whatever server runs the application: django-axes stores a failed sign-in's
-    User-Agent and Accept, and PostgreSQL cannot store the NUL character."""
+    User-Agent and Accept, and PostgreSQL cannot store the NUL character. So is an admin page
+    asked for with a NUL in its query: the admin's lists filter by any of their fields from
+    the URL, and PostgreSQL cannot compare NUL either. (Our own pages read their queries
+    through forms, which name a NUL next to its field.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,4 +53,11 @@ class ControlCharactersRefusedMiddleware:
                 return HttpResponseBadRequest(
                     "A request header holds a control character.", content_type="text/plain"
                 )
+        if request.path.startswith("/admin/") and any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                "The address holds the NUL character.", content_type="text/plain"
+            )
         return self.get_response(request)

@@ -166,3 +166,57 @@ def test_a_tab_in_a_header_is_allowed(client, member):
         HTTP_USER_AGENT="Mozilla/5.0\t(X11)",
     )
     assert response.status_code == 302
+
+
+# The admin's lists of the trail and of failed sign-ins
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/admin/audit/auditentry/", {"address": "not an address"}),
+        ("/admin/audit/auditentry/", {"data": "{}"}),
+        ("/admin/audit/auditentry/", {"username": "member"}),
+        ("/admin/axes/accessattempt/", {"ip_address": "not an address"}),
+        ("/admin/axes/accessattempt/", {"user_agent": "x"}),
+    ],
+)
+def test_an_admin_list_filtered_by_a_field_it_offers_no_filter_for_is_a_400(
+    admin_client, path, query
+):
+    assert admin_client.get(path, query).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/admin/audit/auditentry/", {"action__exact": "sign_in_failed"}),
+        ("/admin/audit/auditentry/", {"channel__exact": "dialog", "q": "member"}),
+        (
+            "/admin/audit/auditentry/",
+            {"at__gte": "2026-11-01 00:00:00+00:00", "at__lt": "2026-12-01 00:00:00+00:00"},
+        ),
+        ("/admin/audit/auditentry/", {"user__id__exact": "1"}),
+        ("/admin/axes/accessattempt/", {"locked_out": "yes"}),
+        ("/admin/axes/accessattempt/", {"path_info": "/accounts/login/"}),
+        ("/admin/axes/accessattempt/", {"attempt_time__year": "2026"}),
+    ],
+)
+def test_an_admin_list_is_filtered_by_its_own_filters(admin_client, path, query):
+    assert admin_client.get(path, query).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/admin/audit/auditentry/", {"action__exact": "\x00"}),
+        ("/admin/audit/auditentry/", {"q": "a\x00b"}),
+        ("/admin/axes/accessattempt/", {"path_info": "\x00"}),
+        ("/admin/writeoffs/creditmemo/", {"number": "\x00"}),
+        ("/admin/billing/invoice/", {"\x00": "x"}),
+    ],
+)
+def test_an_admin_page_asked_for_with_a_nul_is_a_400(admin_client, path, query):
+    response = admin_client.get(path, query)
+    assert response.status_code == 400
+    assert response.text == "The address holds the NUL character."
