@@ -220,3 +220,11 @@ def test_an_admin_page_asked_for_with_a_nul_is_a_400(admin_client, path, query):
     response = admin_client.get(path, query)
     assert response.status_code == 400
     assert response.text == "The address holds the NUL character."
+
+
+def test_the_api_refuses_a_header_with_a_control_character_in_its_own_json(client, member):
+    response = client.get(
+        "/api/v1/invoices/INV1", headers={"Authorization": "Bearer x", "User-Agent": "a\x00b"}
+    )
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json; charset=utf-8"
