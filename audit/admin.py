@@ -14,12 +14,35 @@ from billing.admin import ReadOnlyAdminMixin
 from billing.money import format_amount
 
 admin.site.login_form = AdminSignInForm
-# The failed sign-ins django-axes counts: deleting a row unlocks its username and address.
-admin.site.register(AccessAttempt, AccessAttemptAdmin)
+
+
+class OwnFiltersOnlyMixin:
+    """A list is filtered from its URL by its own filters only. Django's admin also takes a
+    lookup on any other field of the model, which the database may fail on rather than refuse
+    (`?address=x` is no address to PostgreSQL); such a lookup is refused, 400."""
+
+    def lookup_allowed(self, lookup, value, request) -> bool:
+        names = {_filtered_by(entry) for entry in self.list_filter}
+        return lookup.split("__")[0] in names and super().lookup_allowed(lookup, value, request)
+
+
+def _filtered_by(entry) -> str:
+    """The field (or parameter) a `list_filter` entry filters by."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, tuple | list):
+        return entry[0]
+    return entry.parameter_name  # a SimpleListFilter
+
+
+@admin.register(AccessAttempt)
+class SignInFailuresAdmin(OwnFiltersOnlyMixin, AccessAttemptAdmin):
+    """The failed sign-ins django-axes counts: deleting a row unlocks its username and
+    address."""
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(OwnFiltersOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "at",
         "action",

@@ -10,26 +10,27 @@ The `bulk` logger also gets a line for each.
 """
 
 import logging
-from decimal import Decimal
 
 from audit.context import audit_channel, current
 from audit.models import Action, Channel
 from audit.services import audit_record
 from billing.money import plain_amount
+from bulk import selectors
 
 logger = logging.getLogger("bulk")
 
 
 def job_started(job, *, user) -> None:
-    # Added here in Decimal: SQLite would sum in floating point (a job is at most 10,000 rows).
-    totals: dict[str, Decimal] = {}
-    for currency, balance in job.items.values_list("currency", "balance"):
-        totals[currency] = totals.get(currency, Decimal(0)) + balance
+    # The job's own exact sums: SQLite's SUM would add binary floats.
+    progress = selectors.job_progress(job)
     data = {
         "event": "started",
         "chosen_by": job.chosen_by,
-        "documents": job.items.count(),
-        "totals": {code: plain_amount(total, code) for code, total in sorted(totals.items())},
+        "documents": progress.total,
+        "totals": {
+            currency: plain_amount(entry.chosen, currency)
+            for currency, entry in progress.currencies.items()
+        },
         "memo_date": str(job.memo_date),
         "reason_code": job.reason_code and job.reason_code.name,
         "comment": job.comment,

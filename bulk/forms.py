@@ -13,6 +13,7 @@ from billing.money import is_currency
 from bulk import selectors
 from bulk.csvfile import MAX_FILE_BYTES, FileRefused, read_numbers
 from bulk.models import MAX_DOCUMENTS_PER_JOB
+from config.uploads import upload_bound
 from writeoffs.checks import WriteOffProposal
 from writeoffs.errors import Problem, WriteOffErrorCode
 from writeoffs.forms import IsoDateField, OfferedChoiceField
@@ -110,9 +111,12 @@ class ChooseByFileForm(RepeatedFieldsRefused):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
+            # A file beyond the bound was cut off there as it arrived (`config.uploads`).
+            size = f"{min(upload.size, upload_bound()) / 1_000_000:,.1f} MB"
             raise ValidationError(
-                f"The file is {upload.size / 1_000_000:,.1f} MB; a list of document numbers is "
-                f"at most {MAX_FILE_BYTES // 1000:,} KB ({MAX_DOCUMENTS_PER_JOB:,} numbers)."
+                f"The file is {'more than ' if upload.size > upload_bound() else ''}{size}; a "
+                f"list of document numbers is at most {MAX_FILE_BYTES // 1000:,} KB "
+                f"({MAX_DOCUMENTS_PER_JOB:,} numbers)."
             )
         try:
             numbers = read_numbers(upload.read())

@@ -31,6 +31,7 @@ from bulk.services import (
     may_bulk_write_off,
 )
 from bulk.tasks import bulk_job_enqueue
+from reports.exports import spreadsheet_safe
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.models import BULK_WRITE_OFF_PERMISSION, WriteOffSettings
 from writeoffs.services import WriteOffRefused
@@ -177,14 +178,6 @@ class _Echo:
         return value
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (as SPEC D3 asks of its CSV)."""
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 @require_GET
 @login_required
 @permission_required(PERMISSIONS, raise_exception=True)
@@ -194,7 +187,8 @@ def bulk_results(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(
+        # A byte order mark first, as the report's CSV has, so that Excel reads accents.
+        yield "\ufeff" + writer.writerow(
             [
                 "position",
                 "document type",

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "billing.middleware.NoStoreMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
+    "config.middleware.ControlCharactersRefusedMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "audit.sessions.IdleSessionMiddleware",
@@ -108,6 +109,12 @@ AUTHENTICATION_BACKENDS = [
 
 # A write-off may name every line of a 2,000-line document (SPEC W9), with its few other fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_100
+# A file is kept to the bound of a request's other data (`config.uploads`), never written in full.
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -241,8 +248,8 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# A refusal (403: no permission, a bad CSRF token) is logged as one line, without the
-# traceback Django attaches: it is the application working, not failing.
+# A refusal (403: no permission, a bad CSRF token; 400: a body too large) is logged as one
+# line, without the traceback Django attaches: it is the application working, not failing.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -33,12 +33,13 @@ def month_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return first, following - datetime.timedelta(days=1)
 
 
-def _years_later(day: datetime.date, years: int) -> datetime.date:
+def _years_later(day: datetime.date, years: int) -> datetime.date | None:
+    """The same day `years` later; None past 9999, which no period can reach."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February into a year that has none, or past 9999
         if day.year + years > datetime.MAXYEAR:
-            return datetime.date.max
+            return None
         return day.replace(year=day.year + years, day=28)
 
 
@@ -158,7 +159,7 @@ class WriteOffReportForm(forms.Form):
                         params={"start": date_from.isoformat()},
                     ),
                 )
-            elif date_to >= _years_later(date_from, MAX_YEARS):
+            elif (limit := _years_later(date_from, MAX_YEARS)) and date_to >= limit:
                 self.add_error(
                     "date_to",
                     ValidationError(

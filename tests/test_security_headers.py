@@ -28,6 +28,9 @@ PAGES = [
     "/billing/credit-memos/",
     "/billing/credit-memos/{memo}/",
     "/billing/credit-memos/{memo}/history/",
+    "/billing/reports/write-offs/",
+    "/billing/reports/write-offs/csv/",
+    "/billing/bulk-write-offs/",
     "/accounts/login/",
     "/admin/",
     "/admin/billing/invoice/",
@@ -105,6 +108,23 @@ def test_a_refusal_is_logged_in_one_line_without_a_traceback(client, viewer, mem
     assert response.status_code == 403
     logged = stream.getvalue()
     assert logged == "Forbidden (Permission denied): /billing/invoices/INV00000101/write-off/\n"
+
+
+def test_a_body_too_large_is_logged_in_one_line_without_a_traceback(client):
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RefusalsInOneLine) for f in h.filters)
+    )
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        response = client.post("/accounts/login/", {"username": "x" * 3_000_000})
+    finally:
+        handler.setStream(old)
+    assert response.status_code == 400
+    assert stream.getvalue().startswith("Request body exceeded")
+    assert len(stream.getvalue().splitlines()) == 1
 
 
 def test_the_client_address_is_the_proxys_last_only_behind_a_proxy(settings):

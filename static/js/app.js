@@ -164,6 +164,14 @@ document.addEventListener("htmx:configRequest", (event) => {
 // answer (the server sends only those of lines that have one), or, when the session has
 // ended and the answer is the sign-in page, say so instead of swapping anything.
 document.addEventListener("htmx:beforeSwap", (event) => {
+  // A page's own polling (a bulk job's progress) answered by the sign-in page: the session
+  // has ended, so go there (it brings the clerk back here) rather than show it in this page.
+  const pollLoginUrl = event.detail.elt.dataset?.pollLoginUrl;
+  if (pollLoginUrl && new URL(event.detail.xhr.responseURL).pathname === pollLoginUrl) {
+    event.detail.shouldSwap = false;
+    window.location.assign(event.detail.xhr.responseURL);
+    return;
+  }
   const form = event.detail.elt.closest?.(DIALOG_FORM);
   if (!form || !event.detail.shouldSwap) {
     return;

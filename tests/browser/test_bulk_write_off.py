@@ -1,9 +1,13 @@
 """A clerk writes off many invoices at once in headless Chromium (SPEC D4): choose by filter,
 preview, start, and watch the progress reach done without reloading the page."""
 
+import datetime
+import re
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bulk.models import BulkJob
@@ -108,3 +112,21 @@ def test_the_bulk_pages_have_no_serious_accessibility_violations(page, documents
     assert page.problems == [
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"
     ]
+
+
+def test_a_job_page_left_open_after_its_session_ended_goes_to_the_sign_in_page(page, documents):
+    """Its polling keeps no session alive (SPEC D6); once the session has ended the page goes
+    to the sign-in page, which brings the clerk back to the job, rather than show it inside."""
+    sign_in(page, "bulk")
+    page.goto("/billing/bulk-write-offs/")
+    page.get_by_label("Account number").fill("A00000001")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#job-status")).to_have_text("Queued")
+    job_path = f"/billing/bulk-write-offs/{BulkJob.objects.get().pk}/"
+    # As 30 minutes without a request of the clerk's own leave it.
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="), timeout=5000)
+    expect(page.get_by_label("Username")).to_be_visible()
+    assert page.url.endswith(f"?next={job_path}")

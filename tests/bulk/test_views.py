@@ -397,7 +397,7 @@ def test_the_results_file_has_every_document_with_its_outcome_safe_for_spreadshe
         return [str(position), "Invoice", document.number, "A9", name, "USD", "1234.50"]
 
     assert response["Content-Disposition"] == f'attachment; filename="bulk-write-off-{job.pk}.csv"'
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     memo = job.items.get(status=BulkJobItem.Status.DONE).credit_memo
     assert rows == [
         [
