@@ -73,6 +73,15 @@ def wait_for(condition, timeout=120.0, what="the job to finish", workers=()):
         time.sleep(0.2)
 
 
+def sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
 def finished(job) -> bool:
     return BulkJob.objects.get(pk=job.pk).status == BulkJob.Status.FINISHED
 
@@ -224,6 +233,8 @@ def test_cancel_waits_for_the_document_being_written_off_and_leaves_it_written_o
     worker = threading.Thread(target=run, args=("worked", lambda: bulk_job_work(job_id=job.pk)))
     worker.start()
     wait_for(lambda: job.items.filter(status="done").count() == 1, what="the first document")
+    # The worker has claimed the second document and waits for the clerk's lock on it.
+    wait_for(lambda: sessions_waiting_for_a_lock() == 1, what="the worker to wait for the clerk")
     canceller = threading.Thread(
         target=run, args=("cancelled", lambda: bulk_job_cancel(job=job, user=bulk_clerk))
     )
