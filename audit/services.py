@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from audit.context import current
@@ -127,14 +128,16 @@ _REFUSALS = {"document_write_off": _write_off_refused, "credit_memo_reverse": _r
 
 
 def refusals_recorded(service: Callable) -> Callable:
-    """Decorate the write-off or the reversal service: a refusal (`WriteOffRefused`) is
-    recorded, with the codes of what was refused, once the service's transaction has rolled
-    back, and raised on."""
+    """Decorate the write-off or the reversal service: a refusal (`WriteOffRefused`, or
+    `PermissionDenied` as `permission_denied`) is recorded, with the codes of what was refused,
+    once the service's transaction has rolled back, and raised on."""
     record = _REFUSALS[service.__name__]
 
     @functools.wraps(service)
     def recording(**kwargs):
         # Here, not at the top: the services module imports this one.
+        from writeoffs.checks import WriteOffCheck
+        from writeoffs.errors import Problem, WriteOffErrorCode
         from writeoffs.services import WriteOffRefused
 
         try:
@@ -142,6 +145,13 @@ def refusals_recorded(service: Callable) -> Callable:
         except WriteOffRefused as refused:
             with transaction.atomic():
                 record(refused, **kwargs)
+            raise
+        except PermissionDenied as denied:
+            # A channel that reaches the service without the permission (a bulk job whose
+            # clerk lost it, a command) is refused here: on the record as any refusal.
+            problem = Problem("user", WriteOffErrorCode.PERMISSION_DENIED, str(denied))
+            with transaction.atomic():
+                record(WriteOffRefused(WriteOffCheck((problem,))), **kwargs)
             raise
 
     return recording

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
@@ -298,6 +299,28 @@ def test_a_refused_reversal_is_recorded_with_its_codes(controller, invoice):
     entry = AuditEntry.objects.get(id__gt=since, action=Action.REVERSAL_REFUSED)
     assert entry.data["codes"] == ["required"]
     assert (entry.credit_memo, entry.user, entry.amount) == (memo, controller, Decimal("40.00"))
+
+
+def test_a_reversal_refused_for_want_of_the_permission_is_recorded(controller, invoice):
+    document, charge, *_ = invoice
+    memo = write_off(document, controller, [(charge, "40.00")])
+    clerk = UserFactory(username="clerk", permissions=[WRITE_OFF_PERMISSION])
+    since = last_id()
+    proposal = ReversalProposal(
+        reversal_date=datetime.date.today(), reason_code=ReasonCode.objects.default()
+    )
+    with pytest.raises(PermissionDenied):
+        credit_memo_reverse(memo=memo, user=clerk, proposal=proposal)
+    only_entry(
+        since,
+        action=Action.REVERSAL_REFUSED,
+        user=clerk,
+        credit_memo=memo,
+        channel=Channel.COMMAND,
+    )
+    assert AuditEntry.objects.get(id__gt=since).data["codes"] == ["permission_denied"]
+    memo.refresh_from_db()
+    assert memo.status == CreditMemo.Status.POSTED
 
 
 # Reason codes, accounting codes and the settings

@@ -61,3 +61,17 @@ def test_a_cancel_is_recorded_once_with_what_it_left(bulk_clerk):
     (cancel,) = entries(since, Action.BULK_JOB)
     assert (cancel.user, cancel.channel) == (bulk_clerk, Channel.BULK)
     assert cancel.data == {"event": "cancelled", "documents_left": 2}
+
+
+def test_a_document_refused_because_the_clerk_lost_the_permission_is_on_the_record(bulk_clerk):
+    documents = invoices(2)
+    job = started_job(bulk_clerk, documents)
+    bulk_clerk.user_permissions.clear()
+    since = last_id()
+
+    bulk_job_work(job_id=job.pk)
+
+    refused = list(entries(since, Action.WRITE_OFF_REFUSED))
+    assert [entry.document_id for entry in refused] == [document.pk for document in documents]
+    assert {(entry.user, entry.channel) for entry in refused} == {(bulk_clerk, Channel.BULK)}
+    assert all(entry.data["codes"] == ["permission_denied"] for entry in refused)
