@@ -6,6 +6,7 @@ from ninja.security import HttpBearer
 
 from api.errors import ApiError, Code, Reason
 from api.services import api_token_user
+from audit.services import denied_attempt_recorded
 
 BEARER_CHALLENGE = 'Bearer realm="api"'
 
@@ -30,5 +31,6 @@ class BearerToken(HttpBearer):
         if user is None:
             raise InvalidToken()
         if not user.has_perm(self.permission):
+            denied_attempt_recorded(request, user=user)
             raise PermissionDenied(f"Your user lacks the permission {self.permission}.")
         return user

@@ -16,6 +16,7 @@ from django.db import models, transaction
 
 from audit.context import current
 from audit.models import Action, AuditEntry
+from writeoffs.errors import WriteOffErrorCode
 
 
 def audit_record(action: str, *, user=None, **fields) -> AuditEntry:
@@ -137,7 +138,7 @@ def refusals_recorded(service: Callable) -> Callable:
     def recording(**kwargs):
         # Here, not at the top: the services module imports this one.
         from writeoffs.checks import WriteOffCheck
-        from writeoffs.errors import Problem, WriteOffErrorCode
+        from writeoffs.errors import Problem
         from writeoffs.services import WriteOffRefused
 
         try:
@@ -155,6 +156,33 @@ def refusals_recorded(service: Callable) -> Callable:
             raise
 
     return recording
+
+
+#: The write paths of the pages and the API (by view name) whose 403 is an attempt to record.
+_ATTEMPTS = {
+    "writeoffs:write-off": Action.WRITE_OFF_REFUSED,
+    "api-v1:write_off_document": Action.WRITE_OFF_REFUSED,
+    "writeoffs:credit-memo-reverse": Action.REVERSAL_REFUSED,
+    "api-v1:reverse_credit_memo": Action.REVERSAL_REFUSED,
+}
+
+
+def denied_attempt_recorded(request, *, user) -> None:
+    """A signed-in user without the permission tried to write off or reverse (a save, not the
+    opening of a dialog): the pages and the API answer 403 before the service runs, so the
+    attempt is recorded here, naming the path it was made at."""
+    match = request.resolver_match
+    action = _ATTEMPTS.get(match.view_name) if match is not None else None
+    if action is None or request.method not in ("POST", "PUT"):
+        return
+    if user is None or not user.is_authenticated:
+        return
+    audit_record(
+        action,
+        user=user,
+        target=request.path[:255],
+        data={"codes": [WriteOffErrorCode.PERMISSION_DENIED.value]},
+    )
 
 
 def api_token_recorded(api_token, action: str) -> None:

@@ -21,3 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]
+
+# Django's 403 page, once an attempt to write off or reverse without the permission is recorded.
+handler403 = "audit.views.permission_denied"

@@ -323,6 +323,70 @@ def test_a_reversal_refused_for_want_of_the_permission_is_recorded(controller, i
     assert memo.status == CreditMemo.Status.POSTED
 
 
+@pytest.fixture
+def viewer(db):
+    """May see documents and memos, but neither write off nor reverse."""
+    return UserFactory(username="viewer", permissions=["billing.view_billingdocument"])
+
+
+def test_a_save_in_the_dialog_without_the_permission_is_recorded_as_refused(
+    client, viewer, invoice
+):
+    charge = invoice[1]
+    client.force_login(viewer)
+    since = last_id()
+    assert client.get(DIALOG, **HTMX).status_code == 403  # opening it is no attempt
+    assert not AuditEntry.objects.filter(id__gt=since).exists()
+
+    response = client.post(DIALOG, {f"amount_{charge.pk}": "40.00"}, **HTMX)
+    assert response.status_code == 403
+    entry = only_entry(
+        since,
+        action=Action.WRITE_OFF_REFUSED,
+        channel=Channel.DIALOG,
+        user=viewer,
+        address="127.0.0.1",
+        target=DIALOG,
+    )
+    assert entry.data == {"codes": ["permission_denied"]}
+    assert not CreditMemo.objects.exists()
+
+
+def test_a_write_off_or_reversal_through_the_api_without_the_permission_is_recorded(
+    client, clerk, viewer, invoice
+):
+    document, charge, *_ = invoice
+    memo = write_off(document, clerk, [(charge, "40.00")])
+    token = api_token_create(user=viewer, name="script")[1]
+    since = last_id()
+    paths = {
+        Action.WRITE_OFF_REFUSED: "/api/v1/invoices/INV00000101/write-off",
+        Action.REVERSAL_REFUSED: f"/api/v1/credit-memos/{memo.number}/reverse",
+    }
+    for path in paths.values():
+        response = client.put(path, "{}", content_type="application/json", headers=bearer(token))
+        assert response.status_code == 403, response.content
+    entries = AuditEntry.objects.filter(id__gt=since).order_by("id")
+    assert [(e.action, e.target, e.channel, e.user) for e in entries] == [
+        (action, path, Channel.API, viewer) for action, path in paths.items()
+    ]
+    memo.refresh_from_db()
+    assert memo.status == CreditMemo.Status.POSTED
+
+
+def test_a_reversal_in_its_dialog_without_the_permission_is_recorded_as_refused(
+    client, clerk, invoice
+):
+    document, charge, *_ = invoice
+    memo = write_off(document, clerk, [(charge, "40.00")])
+    client.force_login(clerk)  # may write off, not reverse
+    since = last_id()
+    path = f"/billing/credit-memos/{memo.number}/reverse/"
+    response = client.post(path, {"comment": "x"}, headers=HTMX)
+    assert response.status_code == 403
+    only_entry(since, action=Action.REVERSAL_REFUSED, user=clerk, target=path)
+
+
 # Reason codes, accounting codes and the settings
 
 
