@@ -36,6 +36,26 @@ def filter_bar(*fields: str, button: str, clear_url: str) -> FormHelper:
     return helper
 
 
+class SentOnceForm(forms.Form):
+    """A field sent twice is refused, never read as its last value (SPEC Q7)."""
+
+    REPEATED_MESSAGE = "This was sent more than once."
+    REPEATED_CODE = "repeated_field"
+
+    def refuse_repeated_fields(self) -> None:
+        for name in self.fields:
+            key = self.add_prefix(name)
+            if len(self.data.getlist(key)) + len(self.files.getlist(key)) > 1:
+                self._errors.pop(name, None)
+                self.add_error(
+                    name, ValidationError(self.REPEATED_MESSAGE, code=self.REPEATED_CODE)
+                )
+
+    def clean(self):
+        self.refuse_repeated_fields()
+        return super().clean()
+
+
 class DocumentSearchForm(forms.Form):
     q = forms.CharField(
         label="Search",

@@ -8,6 +8,7 @@ one check's (`writeoffs.checks`), as for the dialog and the API.
 from django import forms
 from django.core.exceptions import ValidationError
 
+from billing.forms import SentOnceForm
 from billing.models import Account, AccountingCode
 from billing.money import is_currency
 from bulk import selectors
@@ -16,27 +17,12 @@ from bulk.models import MAX_DOCUMENTS_PER_JOB
 from config.uploads import upload_bound
 from writeoffs.checks import WriteOffProposal
 from writeoffs.errors import Problem, WriteOffErrorCode
-from writeoffs.forms import IsoDateField, OfferedChoiceField
-from writeoffs.models import MAX_COMMENT_LENGTH, ReasonCode
+from writeoffs.forms import IsoDateField, OfferedChoiceField, comment_field, reason_code_field
 
 Code = WriteOffErrorCode
 
 
-class RepeatedFieldsRefused(forms.Form):
-    """A field sent twice is refused, never read as its last value (SPEC Q7)."""
-
-    def clean(self):
-        for name in self.fields:
-            sent = self.data.getlist(self.add_prefix(name)) + self.files.getlist(
-                self.add_prefix(name)
-            )
-            if len(sent) > 1:
-                self._errors.pop(name, None)
-                self.add_error(name, "This was sent more than once.")
-        return self.cleaned_data
-
-
-class ChooseByFilterForm(RepeatedFieldsRefused):
+class ChooseByFilterForm(SentOnceForm):
     account = forms.CharField(
         label="Account number",
         required=False,
@@ -101,7 +87,7 @@ class ChooseByFilterForm(RepeatedFieldsRefused):
         return "Filter: " + ", ".join(part for part in parts if part)
 
 
-class ChooseByFileForm(RepeatedFieldsRefused):
+class ChooseByFileForm(SentOnceForm):
     file = forms.FileField(
         label="CSV file of document numbers",
         help_text="One invoice or debit memo number a line; a header line is allowed.",
@@ -132,7 +118,7 @@ class ChooseByFileForm(RepeatedFieldsRefused):
         return f"File: {self.cleaned_data['file'].name}"
 
 
-class BulkWriteOffForm(RepeatedFieldsRefused):
+class BulkWriteOffForm(SentOnceForm):
     """The write-off fields, labelled as in the dialog (SPEC C6), set once for every document."""
 
     memo_date = IsoDateField(
@@ -140,22 +126,8 @@ class BulkWriteOffForm(RepeatedFieldsRefused):
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
-    reason_code = OfferedChoiceField(
-        ReasonCode.objects.all(),
-        offered=ReasonCode.objects.active(),
-        label="Reason Code",
-        required=False,
-        empty_label=None,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    comment = forms.CharField(
-        label="Comment",
-        required=False,
-        strip=False,
-        widget=forms.Textarea(
-            attrs={"rows": 2, "class": "form-control", "data-max-length": MAX_COMMENT_LENGTH}
-        ),
-    )
+    reason_code = reason_code_field()
+    comment = comment_field()
     revenue_impacting = forms.BooleanField(label="Revenue Impacting", required=False)
     accounting_code = OfferedChoiceField(
         AccountingCode.objects.all(),
@@ -171,6 +143,8 @@ class BulkWriteOffForm(RepeatedFieldsRefused):
     def __init__(self, *args, enhanced_write_off: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.enhanced_write_off = enhanced_write_off
+        self.fields["reason_code"].widget.attrs["class"] = "form-select"
+        self.fields["comment"].widget.attrs["class"] = "form-control"
 
     def proposal(self) -> WriteOffProposal:
         """What was sent, as the check takes it; what could not be read is in `unread`."""

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from iso4217 import Currency
 
-from billing.forms import filter_bar
+from billing.forms import SentOnceForm, filter_bar
 from billing.models import Account, AccountingCode
 from billing.money import is_currency
 from reports.selectors import ReportFilters
@@ -68,10 +68,13 @@ def _currency_choices() -> list[tuple[str, str]]:
     return [("", "Any currency"), *((code, code) for code in codes)]
 
 
-class WriteOffReportForm(forms.Form):
+class WriteOffReportForm(SentOnceForm):
     """The report's filters. Dates left out or blank take this month's first and last days;
     every other filter left blank means any. The form is always bound, so that the defaults
     are what the page shows and what the report and its CSV use."""
+
+    REPEATED_MESSAGE = "Give this filter once."
+    REPEATED_CODE = "repeated"
 
     date_from = IsoDateField(
         label="Memo date from",
@@ -142,12 +145,7 @@ class WriteOffReportForm(forms.Form):
         return account
 
     def clean(self):
-        # A filter given twice is refused, never read as its last value.
-        for name in self.fields:
-            if len(self.data.getlist(name)) > 1:
-                self._errors.pop(name, None)
-                self.cleaned_data.pop(name, None)
-                self.add_error(name, ValidationError("Give this filter once.", code="repeated"))
+        self.refuse_repeated_fields()
         date_from, date_to = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         if date_from and date_to:
             if date_from > date_to:

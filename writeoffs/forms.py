@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
-from billing.forms import filter_bar
+from billing.forms import SentOnceForm, filter_bar
 from billing.models import AccountingCode, BillingDocument
 from billing.money import MoneyError, parse_amount
 from billing.parsing import parse_iso_date
@@ -130,7 +130,7 @@ def request_key_field() -> forms.CharField:
     return forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
 
 
-class DialogForm(forms.Form):
+class DialogForm(SentOnceForm):
     """What the Write Off and the Reverse Write-Off dialogs share.
 
     `HEADER_FIELDS` are the fields shown with a message below each (`field.html`); a problem of
@@ -156,15 +156,6 @@ class DialogForm(forms.Form):
             widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
         if "comment" in self.fields:
             self.fields["comment"].widget.attrs["aria-describedby"] += " id_comment_left"
-
-    def clean(self):
-        # A field sent twice is refused, never read as its last value (SPEC Q7).
-        for name in self.fields:
-            if len(self.data.getlist(self.add_prefix(name))) > 1:
-                self._errors.pop(name, None)
-                message = "This was sent more than once."
-                self.add_error(name, ValidationError(message, code=Code.REPEATED_FIELD))
-        return self.cleaned_data
 
     def _unread(self) -> list[Problem]:
         """What the header fields and the key could not read, as problems of the proposal."""
