@@ -30,7 +30,7 @@ from writeoffs.checks import Found, WriteOffCheck, check_comment, check_reason_c
 from writeoffs.errors import Problem, WriteOffErrorCode
 from writeoffs.keys import LedgerKey
 from writeoffs.models import REVERSE_PERMISSION, CreditMemo, NumberSequence, ReasonCode
-from writeoffs.services import WriteOffRefused, ledger_entry, set_line_balances
+from writeoffs.services import WriteOffRefused, ledger_entry, reread, set_line_balances
 
 Code = WriteOffErrorCode
 DEBIT_MEMO_SEQUENCE = "debit_memo"
@@ -112,10 +112,7 @@ def credit_memo_reverse(
         entry = ledger_entry(user, key) if key else None
         if entry is not None and entry.reversed_memo_id is not None:
             return _repeat(entry, key)
-        reason_code = proposal.reason_code
-        if reason_code is not None:
-            reason_code = ReasonCode.objects.filter(pk=reason_code.pk).first()
-        proposal = replace(proposal, reason_code=reason_code)
+        proposal = replace(proposal, reason_code=reread(proposal.reason_code))
         check = reversal_check(memo=memo, proposal=proposal)
         if not check.ok:
             raise WriteOffRefused(check)

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import default_moved_recorded, refusals_recorded, write_off_recorded
-from billing.models import AccountingCode, BillingDocument, LineItem
+from billing.models import BillingDocument, LineItem
 from billing.selectors import line_rows
 from writeoffs.checks import WriteOffCheck, WriteOffProposal, write_off_check
 from writeoffs.errors import Problem, WriteOffErrorCode
@@ -106,15 +106,19 @@ def _repeat(entry: RequestKey, key: LedgerKey) -> CreditMemo:
     return CreditMemo.objects.select_related("document").get(pk=entry.credit_memo_id)
 
 
+def reread(row):
+    """`row` as it is now, in this transaction (an admin may have made a code inactive, or
+    deleted it, since the channel read it); None for None or a row gone."""
+    return None if row is None else type(row)._default_manager.filter(pk=row.pk).first()
+
+
 def _reread_codes(proposal: WriteOffProposal) -> WriteOffProposal:
-    """The proposal with its reason and accounting codes as they are now, in this transaction
-    (an admin may have made one inactive since the channel read it)."""
-    reason_code, accounting_code = proposal.reason_code, proposal.accounting_code
-    if reason_code is not None:
-        reason_code = ReasonCode.objects.filter(pk=reason_code.pk).first()
-    if accounting_code is not None:
-        accounting_code = AccountingCode.objects.filter(pk=accounting_code.pk).first()
-    return replace(proposal, reason_code=reason_code, accounting_code=accounting_code)
+    """The proposal with its reason and accounting codes as they are now."""
+    return replace(
+        proposal,
+        reason_code=reread(proposal.reason_code),
+        accounting_code=reread(proposal.accounting_code),
+    )
 
 
 def _post_credit_memo(
