@@ -6,8 +6,6 @@ needs the write-off permission itself, which the service checks for every docume
 its creator's: another clerk's job number is not found.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,6 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from billing.models import VIEW_DOCUMENTS
 from billing.money import plain_amount
+from billing.spreadsheets import BYTE_ORDER_MARK, csv_download, line_writer, spreadsheet_safe
 from bulk import selectors
 from bulk.forms import BulkWriteOffForm, ChooseByFileForm, ChooseByFilterForm
 from bulk.models import BulkJob
@@ -31,7 +30,6 @@ from bulk.services import (
     may_bulk_write_off,
 )
 from bulk.tasks import bulk_job_enqueue
-from reports.exports import spreadsheet_safe
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.models import BULK_WRITE_OFF_PERMISSION, WriteOffSettings
 from writeoffs.services import WriteOffRefused
@@ -173,22 +171,16 @@ def bulk_resume(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("bulk:job", job.pk)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @login_required
 @permission_required(PERMISSIONS, raise_exception=True)
 def bulk_results(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """One row per document of the job with its outcome, streamed in constant memory."""
     job = selectors.job_get(request.user, job_id)
-    writer = csv.writer(_Echo())
+    writer = line_writer()
 
     def rows():
-        # A byte order mark first, as the report's CSV has, so that Excel reads accents.
-        yield "\ufeff" + writer.writerow(
+        yield BYTE_ORDER_MARK + writer.writerow(
             [
                 "position",
                 "document type",
@@ -223,6 +215,4 @@ def bulk_results(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
                 ]
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bulk-write-off-{job.pk}.csv"'
-    return response
+    return csv_download(rows(), f"bulk-write-off-{job.pk}.csv")

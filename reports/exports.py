@@ -13,8 +13,6 @@ Amounts are written as plain numbers with the currency's decimals (`-12.50`), ne
 so that they add up in the spreadsheet.
 """
 
-import csv
-import re
 from collections.abc import Callable, Iterator
 
 from django.db import transaction
@@ -22,6 +20,7 @@ from django.utils import timezone
 
 from billing.models import BillingDocument, LineItem
 from billing.money import plain_amount
+from billing.spreadsheets import BYTE_ORDER_MARK, line_writer, spreadsheet_safe
 from reports.selectors import CSV_COLUMNS, CSV_INDEX, ENTRY_NAMES, REVERSAL, ReportFilters
 from reports.selectors import entry_rows as selected_rows
 
@@ -29,37 +28,12 @@ from reports.selectors import entry_rows as selected_rows
 ROWS_PER_PIECE = 500
 CHUNK_SIZE = 2000
 
-_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-_FORMULA_FIRST = ("=", "+", "-", "@")
 _DOCUMENT_TYPES = dict(BillingDocument.Type.choices)
 _LINE_KINDS = dict(LineItem.Kind.choices)
 
 
-def spreadsheet_safe(text: str) -> str:
-    """`text` as a spreadsheet shows it and never runs it: a cell that starts with `=`, `+`,
-    `-` or `@` (even after spaces), or with a tab or a line break, and is not a plain number
-    gets a leading apostrophe (`=HYPERLINK(...)` becomes `'=HYPERLINK(...)`)."""
-    if not text:
-        return text
-    first = text[0]
-    if first.isspace():
-        if first in "\t\r\n":
-            return "'" + text
-        first = text.lstrip()[:1]
-    if first in _FORMULA_FIRST and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
 def file_name(filters: ReportFilters) -> str:
     return f"write-offs-{filters.date_from.isoformat()}-to-{filters.date_to.isoformat()}.csv"
-
-
-class _Line:
-    """A file-like object that hands back what `csv.writer` writes to it."""
-
-    def write(self, text: str) -> str:
-        return text
 
 
 def header() -> list[str]:
@@ -115,9 +89,9 @@ def _cells_maker(zone) -> Callable[[tuple], list[str]]:
 def csv_pieces(filters: ReportFilters, *, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
     """The CSV, a few hundred rows at a time: a byte order mark (so that Excel reads UTF-8),
     the header and then every row of `entry_rows`."""
-    writer = csv.writer(_Line())
+    writer = line_writer()
     cells = _cells_maker(timezone.get_current_timezone())
-    yield "\ufeff" + writer.writerow(header())
+    yield BYTE_ORDER_MARK + writer.writerow(header())
     with transaction.atomic():
         piece = []
         for row in selected_rows(filters, chunk_size=chunk_size):

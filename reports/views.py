@@ -6,12 +6,13 @@ cannot be read are shown next to their fields, and no report is made of them.
 """
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from billing.models import VIEW_DOCUMENTS
+from billing.spreadsheets import csv_download
 from reports import exports, selectors
 from reports.charts import monthly_chart
 from reports.forms import WriteOffReportForm
@@ -50,8 +51,4 @@ def write_off_report_csv(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form, status=400)
     filters = form.report_filters()
-    response = StreamingHttpResponse(
-        exports.csv_pieces(filters), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exports.file_name(filters)}"'
-    return response
+    return csv_download(exports.csv_pieces(filters), exports.file_name(filters))

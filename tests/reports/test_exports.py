@@ -4,7 +4,8 @@ import datetime
 
 import pytest
 
-from reports.exports import file_name, spreadsheet_safe
+from billing.spreadsheets import spreadsheet_safe
+from reports.exports import file_name
 from reports.selectors import ReportFilters
 
 
