@@ -33,5 +33,19 @@ def document_list(request: HttpRequest, kind: DocumentKind) -> HttpResponse:
         documents = selectors.document_list(kind).none()
     pages = PageForm(request.GET, keyset=selectors.DOCUMENT_ORDER)
     page = keyset_page(documents, keyset=selectors.DOCUMENT_ORDER, cursor=pages.cursor())
-    context = {"kind": kind, "page": page, "pages": pages, "search": search}
+    context = {
+        "kind": kind,
+        "page": page,
+        "pages": pages,
+        "search": search,
+        "detail_url": detail_url_prefix(kind),
+    }
     return render(request, "billing/document_list.html", context)
+
+
+def detail_url_prefix(kind: DocumentKind) -> str:
+    """The address of a document page of `kind` up to its number, which each row of a list
+    ends with its number and "/": one `reverse()` a page rather than one a row, where it cost
+    as much as the rest of the row. A number needs no quoting in a URL: it matches
+    `DOCUMENT_NUMBER_PATTERN` (a constraint holds every number to it)."""
+    return reverse("writeoffs:document-detail", args=[kind, "0"]).removesuffix("0/")

@@ -3,7 +3,7 @@ of queries."""
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from billing.models import BillingDocument
@@ -25,11 +25,13 @@ def reason_code_by_name(name: str) -> ReasonCode | None:
     return ReasonCode.objects.filter(name=name).first()
 
 
-def document_credit_memos(document: BillingDocument) -> QuerySet[CreditMemo]:
-    """The credit memos that wrote off `document`, newest first, each with its reversal."""
-    return document.credit_memos.select_related(
-        "reason_code", "reversing_debit_memo", "reversal_reason_code"
-    ).order_by("-number")
+def document_credit_memos(document: BillingDocument) -> list[CreditMemo]:
+    """The credit memos that wrote off `document`, newest first, each with its reason code and
+    its reversal. Most documents were never written off: for them this is one query without
+    joins; the related rows are read only when there are memos (a query each)."""
+    memos = list(document.credit_memos.order_by("-number"))
+    prefetch_related_objects(memos, "reason_code", "reversing_debit_memo", "reversal_reason_code")
+    return memos
 
 
 def reversed_credit_memo(debit_memo: BillingDocument) -> CreditMemo | None:

@@ -8,11 +8,13 @@ from html import unescape
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from billing import paging
 from billing.models import BillingDocument, Invoice, LineItem
 from tests.factories import (
     AccountFactory,
+    DebitMemoFactory,
     InvoiceFactory,
     LineItemFactory,
     add_line,
@@ -73,6 +75,21 @@ def test_all_invoices_lists_newest_first_with_the_currencys_digits(clerk_client)
     assert '<a href="/billing/invoices/INV00000002/">INV00000002</a>' in html
     assert "123,456<" in html
     assert "123,456.00" not in html
+
+
+@pytest.mark.parametrize(
+    ("factory", "kind"), [(InvoiceFactory, "invoices"), (DebitMemoFactory, "debit-memos")]
+)
+def test_each_row_links_to_the_page_reverse_names(clerk_client, factory, kind):
+    """The lists write each row's link from one reversed prefix; it is what reverse() gives,
+    for numbers of every character a number may hold."""
+    numbers = ["INV00000001", "a.b_c-1", "9-9.9_Z"]
+    for number in numbers:
+        factory(number=number)
+    html = clerk_client.get(f"/billing/{kind}/").text
+    for number in numbers:
+        url = reverse("writeoffs:document-detail", args=[kind, number])
+        assert f'<a href="{url}">{number}</a>' in html
 
 
 def test_all_invoices_searches_number_and_account_and_filters_status(clerk_client):
@@ -297,6 +314,16 @@ def test_invoice_page_queries_are_the_same_for_1_and_200_lines(clerk_client):
     assert queries(clerk_client, "/billing/invoices/INV00000001/") == queries(
         clerk_client, "/billing/invoices/INV00000002/"
     )
+
+
+def test_the_page_of_a_document_never_written_off_takes_six_queries(
+    clerk_client, django_assert_num_queries
+):
+    add_line(InvoiceFactory(number="INV00000001"))
+    # session, user, their permissions, the document, its lines, its credit memos (none, so
+    # no reason code or reversal is read)
+    with django_assert_num_queries(6):
+        clerk_client.get("/billing/invoices/INV00000001/")
 
 
 @pytest.mark.parametrize(
