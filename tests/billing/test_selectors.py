@@ -2,7 +2,9 @@
 case, answered from indexes on PostgreSQL."""
 
 import pytest
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from billing import selectors
 from billing.models import Account, BillingDocument
@@ -43,6 +45,21 @@ def test_search_finds_substrings_of_number_account_number_and_name_in_any_case(
     invoices, q, numbers
 ):
     assert found(q=q) == numbers
+
+
+@pytest.mark.parametrize("q", ["me co", "%", "Acme Corp", "é", "a\tb", "INV 1", "x/y"])
+def test_a_search_no_number_can_hold_finds_what_the_whole_search_finds(invoices, q):
+    """A search with a character no number holds looks at accounts only: it finds what
+    searching the numbers too would find, and its query does not look at numbers."""
+    documents = BillingDocument.objects.filter(type="invoice")
+    accounts = Account.objects.filter(Q(number__icontains=q) | Q(name__icontains=q))
+    whole = documents.filter(Q(number__icontains=q) | Q(account__in=accounts))
+    with CaptureQueriesContext(connection) as queries:
+        assert found(q=q) == set(whole.values_list("number", flat=True))
+    # The accounts named, then the documents (none when no account is named), then `whole`.
+    accounts, *documents, _ = [query["sql"] for query in queries.captured_queries]
+    assert '"billing_account"' in accounts and "LIKE" in accounts
+    assert not any("LIKE" in query for query in documents)
 
 
 def test_search_and_status_filter_together(invoices):
