@@ -52,6 +52,9 @@ class Keyset:
         return [f"-{field}" for field in self.fields]
 
     def cursor(self, row) -> str:
+        """Where `row` (a model instance, or a dict of `values()`) stands in this order."""
+        if isinstance(row, dict):
+            return SEPARATOR.join(str(row[field]) for field in self.fields)
         return SEPARATOR.join(str(getattr(row, field)) for field in self.fields)
 
     def read(self, text: str) -> tuple:

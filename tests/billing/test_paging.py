@@ -92,7 +92,7 @@ def test_older_pages_tile_the_list_and_newer_pages_come_back(invoices):
     pages, cursor = [], None
     while True:
         page = keyset_page(document_list(), keyset=DOCUMENT_ORDER, cursor=cursor, per_page=3)
-        pages.append([invoice.number for invoice in page.object_list])
+        pages.append([invoice["number"] for invoice in page.object_list])
         if not page.older:
             break
         cursor = Cursor(DOCUMENT_ORDER.read(page.older))
@@ -105,7 +105,7 @@ def test_older_pages_tile_the_list_and_newer_pages_come_back(invoices):
         cursor=Cursor(DOCUMENT_ORDER.read(page.newer), newer=True),
         per_page=3,
     )
-    assert [invoice.number for invoice in back.object_list] == pages[1]
+    assert [invoice["number"] for invoice in back.object_list] == pages[1]
     assert back.newer and back.older
     top = keyset_page(
         document_list(),
@@ -113,7 +113,7 @@ def test_older_pages_tile_the_list_and_newer_pages_come_back(invoices):
         cursor=Cursor(DOCUMENT_ORDER.read(back.newer), newer=True),
         per_page=3,
     )
-    assert [invoice.number for invoice in top.object_list] == pages[0]
+    assert [invoice["number"] for invoice in top.object_list] == pages[0]
     assert top.newer is None
 
 
