@@ -4,6 +4,7 @@ A figure is a function of the `Bench` that returns its rows; `figure_rows` turns
 into a "failed: <reason>" row, so one broken figure never hides the others.
 """
 
+import gzip
 import json
 import math
 import statistics
@@ -287,11 +288,31 @@ def api_scaling(bench: Bench) -> list[Row]:
 
 def _last_page(bench: Bench) -> int:
     """Page 2,000 at 100,000 invoices; in a smaller run, the page as deep as that allows."""
-    try:
-        from billing.views import INVOICES_PER_PAGE as per_page
-    except ImportError:
-        per_page = 50
-    return max(1, min(2000, bench.dataset.invoice_count // per_page))
+    from billing.paging import PER_PAGE
+
+    return max(1, min(2000, bench.dataset.invoice_count // PER_PAGE))
+
+
+def _page_request(bench: Bench, page: int) -> Request:
+    """Page `page` of All Invoices as its Older links reach it: after the last row of the page
+    before, a cursor found here once (by OFFSET). The list has no page numbers: `?page=` would
+    be page 1. The answer is checked to start with the row after that one."""
+    from billing.paging import PER_PAGE
+    from billing.selectors import DOCUMENT_ORDER, document_list
+
+    if page == 1:
+        return bench.get(LIST_PATH)
+    rows = document_list()[(page - 1) * PER_PAGE - 1 :][:2]
+    last_before, first = rows[0], rows[1]
+    request = bench.get(f"{LIST_PATH}?{urlencode({'after': DOCUMENT_ORDER.cursor(last_before)})}")
+    response = send_expecting(bench.base_url, request)
+    body = response.body
+    if response.encoding == "gzip":
+        body = gzip.decompress(body)
+    body = body.decode()
+    if f">{first['number']}</a>" not in body or "cannot be read" in body:
+        raise FigureFailed(f"page {page:,} does not start with {first['number']}")
+    return request
 
 
 def list_search(bench: Bench) -> list[Row]:
@@ -303,7 +324,7 @@ def list_search(bench: Bench) -> list[Row]:
 
 def list_deep_page(bench: Bench) -> list[Row]:
     page = _last_page(bench)
-    deep, first_page = bench.compare(bench.get(f"{LIST_PATH}?page={page}"), bench.get(LIST_PATH))
+    deep, first_page = bench.compare(_page_request(bench, page), bench.get(LIST_PATH))
     title = f"All Invoices page {page:,} ({bench.dataset.invoice_count:,} invoices)"
     return [ratio_row(title, deep, first_page, goal=1.5, control_name="page 1")]
 
