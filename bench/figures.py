@@ -22,10 +22,6 @@ from bench.server import WORKERS, cookie_header
 from bench.traffic import FigureFailed, Load, Request, send_expecting, warm_up, wrk
 from bench.urls import BARE_PATH
 
-#: Invoices per second imported by this benchmark at commit 01d8c24, before the streaming import,
-#: by file size: the best of several runs on the project's 2-core machine. (A 98 MB file of
-#: 100,000 invoices had taken 252 s elsewhere.)
-IMPORT_RATES_BEFORE = {5000: 1328, 20000: 1425, 100_000: 1026}
 #: A file four times larger may take at most this much more memory to count as flat.
 FLAT_MEMORY = 1.25
 API_POOL = 2000
@@ -49,7 +45,7 @@ class Bench:
     cookies: dict[str, str] = field(default_factory=dict)
     api_token: str = ""
     _live_total_requests: dict[int, Request] = field(default_factory=dict)
-    _import_runs: list[importing.ImportRun] = field(default_factory=list)
+    _import_runs: list[importing.ImportPair] = field(default_factory=list)
 
     def get(self, path: str, **headers: str) -> Request:
         return Request(path, headers={"Cookie": cookie_header(self.cookies), **headers})
@@ -102,7 +98,7 @@ class Bench:
                     )
         return self._live_total_requests[lines]
 
-    def import_runs(self) -> list[importing.ImportRun]:
+    def import_runs(self) -> list[importing.ImportPair]:
         if not self._import_runs:
             self._import_runs = importing.imports_measure(self.import_sizes, self.env, self.workdir)
         return self._import_runs
@@ -343,27 +339,24 @@ def memo_lock(bench: Bench) -> list[Row]:
     ]
 
 
-def _import_row(run: importing.ImportRun) -> Row:
-    measured = (
-        f"{run.rate:,.0f} invoices/s ({run.seconds:.1f} s, CPU {run.cpu_seconds:.1f} s) · "
-        f"peak RSS {size(run.peak_rss)}"
-    )
-    before = IMPORT_RATES_BEFORE.get(run.invoices)
-    if before is None:
-        return Row(f"import of {run.invoices:,} invoices", measured, goal="no before figure")
+def _import_row(pair: importing.ImportPair) -> Row:
+    def rate(run: importing.ImportRun) -> str:
+        return f"{run.rate:,.0f} invoices/s ({run.seconds:.1f} s, CPU {run.cpu_seconds:.1f} s)"
+
+    now, before = pair.now, pair.before
     return Row(
-        f"import of {run.invoices:,} invoices",
-        measured,
-        f"before: {before:,} invoices/s",
-        f"{run.rate / before:.1f}x",
-        f">= 4x ({4 * before:,}/s)",
-        run.rate >= 4 * before,
+        f"import of {now.invoices:,} invoices",
+        f"{rate(now)} · peak RSS {size(now.peak_rss)}",
+        f"before ({importing.BEFORE_COMMIT}): {rate(before)} · peak RSS {size(before.peak_rss)}",
+        f"{now.rate / before.rate:.1f}x",
+        f">= 4x ({4 * before.rate:,.0f}/s)",
+        now.rate >= 4 * before.rate,
     )
 
 
 def imports(bench: Bench) -> list[Row]:
-    runs = bench.import_runs()
-    small, large = runs[0], runs[-1]
+    pairs = bench.import_runs()
+    small, large = pairs[0].now, pairs[-1].now
     growth = large.peak_rss / small.peak_rss
     memory = Row(
         f"import peak memory, {large.invoices:,} vs {small.invoices:,} invoices",
@@ -373,7 +366,7 @@ def imports(bench: Bench) -> list[Row]:
         f"flat (<= {FLAT_MEMORY}x)",
         growth <= FLAT_MEMORY,
     )
-    return [*(_import_row(run) for run in runs), memory]
+    return [*(_import_row(pair) for pair in pairs), memory]
 
 
 TITLES = {

@@ -1,9 +1,16 @@
 """The import figure: `python manage.py import_invoices FILE` on generated C7 files, each into
-a fresh copy of a migrated, empty database, timed and weighed (peak RSS) as a child process."""
+a fresh copy of a migrated, empty database, timed and weighed (peak RSS) as a child process.
 
+Its control is the same import by the application as it was before the streaming import
+(`BEFORE_COMMIT`), timed in the same run on the same files: a rate written down on another
+day, or another machine, says nothing about this one.
+"""
+
+import io
 import json
 import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +26,8 @@ ACCOUNTING_CODES = [
 ]
 ACCOUNTS = 1000
 FIRST_DAY = date(2024, 1, 1)
+#: The application before the streaming import: what the import's rate is compared with.
+BEFORE_COMMIT = "01d8c24"
 
 
 @dataclass(frozen=True)
@@ -95,15 +104,18 @@ def write_file(path: Path, invoices: int) -> None:
         file.write("\n]}\n")
 
 
-def import_timed(path: Path, invoices: int, env: dict[str, str], workdir: Path) -> ImportRun:
-    """Run the import as its own process, weighed by `bench.rusage`."""
+def import_timed(
+    path: Path, invoices: int, env: dict[str, str], workdir: Path, *, project: Path = ROOT
+) -> ImportRun:
+    """Run the import of the application in `project` as its own process, weighed by
+    `bench.rusage`."""
     usage, log = workdir / "import-rusage.json", workdir / "import.log"
     command = [sys.executable, "manage.py", "import_invoices", str(path)]
     started = time.perf_counter()
     with log.open("w") as output:
         subprocess.run(
-            [sys.executable, "-m", "bench.rusage", str(usage), *command],
-            cwd=ROOT,
+            [sys.executable, str(ROOT / "bench" / "rusage.py"), str(usage), *command],
+            cwd=project,
             env=env,
             stdout=output,
             stderr=output,
@@ -117,22 +129,65 @@ def import_timed(path: Path, invoices: int, env: dict[str, str], workdir: Path) 
     return ImportRun(invoices, seconds, result["cpu_seconds"], result["peak_rss"])
 
 
-def imports_measure(sizes: list[int], env: dict[str, str], workdir: Path) -> list[ImportRun]:
-    """Import a file of each size into an empty database; the databases are made from a
-    migrated template, named after the bench's own, and the copy is dropped afterwards."""
+def before_checkout(workdir: Path) -> Path:
+    """The files of `BEFORE_COMMIT`, taken from git (once) into `workdir/before`."""
+    target = workdir / f"before-{BEFORE_COMMIT}"
+    if not (target / "manage.py").exists():
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", BEFORE_COMMIT],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
+        if archive.returncode != 0:
+            raise RuntimeError(
+                f"cannot take commit {BEFORE_COMMIT} from git: {archive.stderr.decode()[-200:]}"
+            )
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")
+    return target
+
+
+@dataclass(frozen=True)
+class ImportPair:
+    """The same file imported by the application now and by the one before."""
+
+    now: ImportRun
+    before: ImportRun
+
+
+def imports_measure(sizes: list[int], env: dict[str, str], workdir: Path) -> list[ImportPair]:
+    """Import a file of each size into an empty database, by this application and by the one
+    of `BEFORE_COMMIT`, one after the other; the databases are made from migrated templates
+    (one for each), named after the bench's own, and the copy is dropped afterwards."""
+    before = before_checkout(workdir)
+    # The application before has no `bench` package: it runs on its own production settings,
+    # from the same environment.
+    before_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings"}
     template_url = database.sibling_url(env["DATABASE_URL"], "_import_template")
+    before_template_url = database.sibling_url(env["DATABASE_URL"], "_import_before_template")
     scratch_url = database.sibling_url(env["DATABASE_URL"], "_import")
-    database.ensure(template_url)
     migrate = [sys.executable, "manage.py", "migrate", "--no-input", "-v0"]
-    subprocess.run(migrate, cwd=ROOT, env={**env, "DATABASE_URL": template_url}, check=True)
-    runs = []
+    for url, project, project_env in (
+        (template_url, ROOT, env),
+        (before_template_url, before, before_env),
+    ):
+        database.ensure(url)
+        subprocess.run(migrate, cwd=project, env={**project_env, "DATABASE_URL": url}, check=True)
+    pairs = []
     try:
         for invoices in sizes:
             path = workdir / f"import-{invoices}.json"
             write_file(path, invoices)
-            database.copy(scratch_url, template_url=template_url)
-            scratch_env = {**env, "DATABASE_URL": scratch_url}
-            runs.append(import_timed(path, invoices, scratch_env, workdir))
+            runs = {}
+            for name, url, project, project_env in (
+                ("before", before_template_url, before, before_env),
+                ("now", template_url, ROOT, env),
+            ):
+                database.copy(scratch_url, template_url=url)
+                scratch_env = {**project_env, "DATABASE_URL": scratch_url}
+                runs[name] = import_timed(path, invoices, scratch_env, workdir, project=project)
+            pairs.append(ImportPair(**runs))
     finally:
         database.drop(scratch_url)
-    return runs
+    return pairs
