@@ -30,7 +30,13 @@ from writeoffs.checks import Found, WriteOffCheck, check_comment, check_reason_c
 from writeoffs.errors import Problem, WriteOffErrorCode
 from writeoffs.keys import LedgerKey
 from writeoffs.models import REVERSE_PERMISSION, CreditMemo, NumberSequence, ReasonCode
-from writeoffs.services import WriteOffRefused, ledger_entry, reread, set_line_balances
+from writeoffs.services import (
+    WriteOffRefused,
+    deferred_constraints_checked,
+    ledger_entry,
+    reread,
+    set_line_balances,
+)
 
 Code = WriteOffErrorCode
 DEBIT_MEMO_SEQUENCE = "debit_memo"
@@ -241,6 +247,7 @@ def _give_debit_memo_number(debit_memo: BillingDocument) -> None:
     A number an imported debit memo holds already is passed over: it is not a gap, the number
     is in use."""
     counter = NumberSequence._meta.db_table
+    deferred_constraints_checked()
     with connection.cursor() as cursor:
         while True:
             cursor.execute(

@@ -183,6 +183,7 @@ def _give_number(memo: CreditMemo) -> None:
     it, so the counter is held for that statement and the commit only.
     """
     counter, memos = NumberSequence._meta.db_table, CreditMemo._meta.db_table
+    deferred_constraints_checked()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -202,6 +203,17 @@ def _give_number(memo: CreditMemo) -> None:
         (value,) = cursor.fetchone()
     memo.number = f"CM{value:08d}"
     CreditMemo.objects.filter(pk=memo.pk).update(number=memo.number)
+
+
+def deferred_constraints_checked() -> None:
+    """Check now, on PostgreSQL, the foreign keys of every row the transaction wrote, which
+    Django's constraints defer to the commit: called just before a gapless counter is taken,
+    so that the commit, until which the counter's row stays locked, no longer checks them
+    while every other write-off waits. A broken key is refused here rather than at the commit,
+    and the transaction rolls back the same."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def reason_code_make_default(*, reason_code: ReasonCode) -> None:
