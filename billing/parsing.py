@@ -270,10 +270,12 @@ class _Stream:
         self.pos += 1
 
     def _object(self, pairs: list[tuple[str, object]]) -> dict:
-        """`_object`, counting the objects with a repeated key."""
-        obj = _object(pairs)
-        if obj.__class__ is _Repeated:
+        """`_object`, counting the objects with a repeated key (written out again rather than
+        called: this runs for every object of the file)."""
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
             self.repeats += 1
+            return _Repeated(pairs, _first_repeated(key for key, _ in pairs))
         return obj
 
     def value(self, location: tuple) -> object:
