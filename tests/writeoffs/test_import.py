@@ -343,6 +343,19 @@ def test_existing_account_is_reused_by_number(import_data):
     assert BillingDocument.objects.get().account == account
 
 
+@pytest.mark.parametrize("number", ["NULL", 'A, "1" {2} \\ 3'])
+def test_existing_account_is_found_whatever_its_number_holds(import_data, number):
+    # The numbers are looked up as one array on PostgreSQL: none is read as its NULL, a
+    # separator or a quote.
+    account = AccountFactory(number=number, name="Acme Corp")
+    data = example()
+    data["documents"][0]["account"]["number"] = number
+
+    import_data(data)
+
+    assert BillingDocument.objects.get().account == account
+
+
 def test_fields_beyond_the_format_are_ignored(import_data):
     data = example()
     data["exported_by"] = "Zuora"
