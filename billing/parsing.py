@@ -106,7 +106,6 @@ _HOOKS = {
     "parse_constant": RefusedNumber,
     "object_pairs_hook": _object,
 }
-_DECODER = json.JSONDecoder(**_HOOKS)
 
 
 def _invalid(message: str, line: int, column: int) -> JsonRefused:
@@ -168,6 +167,14 @@ def _check_structure(value: object, location: tuple = ()) -> None:
                 stack.append((child, (*location, key)))
 
 
+def _may_nest_too_deep(text: str, start: int, end: int, depth: int) -> bool:
+    """Whether the value written `text[start:end]`, found `depth` levels down, may nest deeper
+    than `MAX_JSON_DEPTH`. It cannot unless it opens that many arrays and objects: counting the
+    brackets (those in strings too, which only errs on the side of checking) is much cheaper
+    than `_check_structure`'s walk, which a file's documents can then skip."""
+    return depth + text.count("[", start, end) + text.count("{", start, end) > MAX_JSON_DEPTH
+
+
 class JsonArray:
     """The items of an array that `json_members` found at the top level of a file, parsed one at
     a time as they are iterated; each is checked as `parse_json` checks a whole file."""
@@ -209,6 +216,9 @@ class _Stream:
     def __init__(self, file: BinaryIO):
         self.file = file
         self.decoder = codecs.getincrementaldecoder("utf-8")()
+        # Objects read with a key given twice: while this stays 0, no value read holds one.
+        self.repeats = 0
+        self.json = json.JSONDecoder(**{**_HOOKS, "object_pairs_hook": self._object})
         self.text, self.pos, self.eof = "", 0, False
         self.bytes_read = 0
         self.dropped = 0  # characters dropped before `text`
@@ -259,11 +269,20 @@ class _Stream:
                 self.fail("Expecting ',' delimiter")
         self.pos += 1
 
+    def _object(self, pairs: list[tuple[str, object]]) -> dict:
+        """`_object`, counting the objects with a repeated key (written out again rather than
+        called: this runs for every object of the file)."""
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            self.repeats += 1
+            return _Repeated(pairs, _first_repeated(key for key, _ in pairs))
+        return obj
+
     def value(self, location: tuple) -> object:
         """The value at `pos`: an array lazily, anything else parsed whole."""
         if self.text.startswith("[", self.pos):
             return JsonArray(self.items(location))
-        return self.parse(lambda: _DECODER.raw_decode(self.text, self.pos), location)
+        return self.parse(lambda: self.json.raw_decode(self.text, self.pos), location)
 
     def items(self, location: tuple) -> Iterator[object]:
         self.pos += 1
@@ -271,7 +290,7 @@ class _Stream:
             self.pos += 1
             return
         for index in itertools.count():
-            yield self.parse(lambda: _DECODER.raw_decode(self.text, self.pos), (*location, index))
+            yield self.parse(lambda: self.json.raw_decode(self.text, self.pos), (*location, index))
             char = self.peek()
             if char == "]":
                 self.pos += 1
@@ -285,7 +304,9 @@ class _Stream:
         return self.parse(lambda: json.decoder.scanstring(self.text, self.pos + 1), None)
 
     def parse(self, scan: Callable[[], tuple], location: tuple | None):
-        """What `scan` reads at `pos`, once enough of the file has been read to be sure of it."""
+        """What `scan` reads at `pos`, once enough of the file has been read to be sure of it,
+        checked as `parse_json` checks (unless `location` is None)."""
+        repeats = self.repeats
         while True:
             try:
                 value, end = scan()
@@ -303,8 +324,10 @@ class _Stream:
                 if end < len(self.text) - _LOOKAHEAD or self.eof:
                     break
                 self.read()
-        self.pos = end
-        if location is not None:
+        start, self.pos = self.pos, end
+        if location is not None and (
+            self.repeats != repeats or _may_nest_too_deep(self.text, start, end, len(location))
+        ):
             _check_structure(value, location)
         return value
 

@@ -161,3 +161,43 @@ def test_any_json_is_read_alike_whatever_the_chunks(value, indent, chunk):
         assert outcome(streamed, raw) == outcome(parse_json, raw)
     finally:
         parsing._Stream.CHUNK = default
+
+
+def _raw_object(pairs: list[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f"{json.dumps(key)}: {value}" for key, value in pairs) + "}"
+
+
+def _nested(value: str, levels: int) -> str:
+    for _ in range(levels):
+        value = f"[{value}]" if levels % 2 else f'{{"n": {value}}}'
+    return value
+
+
+# JSON text that `json.dumps` cannot write: keys given twice (few names, so repeats are common),
+# strings full of brackets, and values nested up to past `MAX_JSON_DEPTH`.
+RAW_JSON = st.recursive(
+    st.sampled_from(["1", "-2.5", "1e2", "true", "null", '"x"', '"[[{{"', '"\\u005b{"']),
+    lambda children: (
+        st.lists(children, max_size=4).map(lambda items: f"[{', '.join(items)}]")
+        | st.lists(st.tuples(st.sampled_from("abc"), children), max_size=4).map(_raw_object)
+        | st.tuples(children, st.integers(0, parsing.MAX_JSON_DEPTH + 2)).map(
+            lambda nested: _nested(*nested)
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents=st.lists(RAW_JSON, max_size=3), other=RAW_JSON, chunk=st.integers(1, 64))
+def test_stream_finds_repeated_keys_and_deep_nesting_without_walking_every_value(
+    documents, other, chunk
+):
+    # The stream walks a value (`_check_structure`) only when its text could hold either fault;
+    # what it finds is what it finds walking every value.
+    raw = f'{{"documents": [{", ".join(documents)}], "other": {other}}}'.encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parsing._Stream, "CHUNK", chunk)
+        quick = outcome(streamed, raw)
+        patch.setattr(parsing, "_may_nest_too_deep", lambda *args: True)
+        assert quick == outcome(streamed, raw)

@@ -1,13 +1,16 @@
 """Reading one field of the parsed C7 JSON at a time, each problem recorded with its JSON path."""
 
 import datetime
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import cache
 
 from billing.money import (
     DECIMAL_PLACES,
     MAX_DIGITS,
     MoneyError,
+    minor_units,
     parse_amount,
     to_currency,
 )
@@ -18,6 +21,21 @@ MAX_PROBLEMS = 1000
 
 # Every amount and every document total must fit the money columns.
 MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
+
+
+@cache
+def _exact_amount(currency: str) -> re.Pattern | None:
+    """The amounts in `currency` that `Reader.amount` takes as they are written: an optional
+    minus, fewer digits before the point than `MAX_AMOUNT` has, and exactly the currency's
+    decimals. Nearly every amount of a file is one; `to_currency` would not change it (but
+    for the sign of zero), so it is read with one match and no rounding check. None for a
+    code that is no currency."""
+    try:
+        places = minor_units(currency)
+    except MoneyError:
+        return None
+    decimals = rf"\.[0-9]{{{places}}}" if places else ""
+    return re.compile(rf"-?[0-9]{{1,{MAX_DIGITS - DECIMAL_PLACES}}}{decimals}")
 
 
 def _plain_decimal(text: str) -> Decimal | None:
@@ -113,6 +131,16 @@ class Reader:
         self, obj: dict, key: str, path: str, *, max_length: int = 0, required: bool = True
     ) -> str | None:
         value = obj.get(key)
+        # Most text is short ASCII, which holds no lone surrogate: told apart here without the
+        # calls `_text_problem` makes, as a file has some twenty texts in each document.
+        if (
+            value.__class__ is str
+            and value.isascii()
+            and "\x00" not in value
+            and (not max_length or len(value) <= max_length)
+            and value.strip()
+        ):
+            return value
         if problem := _text_problem(value, max_length, required):
             self.problem(f"{path}.{key}", problem)
             return None
@@ -158,6 +186,14 @@ class Reader:
     def amount(self, obj: dict, key: str, path: str, currency: str | None) -> Decimal | None:
         """An exact amount in `currency` (when that is known) from a decimal string."""
         value = obj.get(key)
+        if (
+            value.__class__ is str
+            and currency
+            and (exact := _exact_amount(currency))
+            and exact.fullmatch(value)
+        ):
+            amount = Decimal(value)
+            return amount if amount else abs(amount)  # `-0.00` is zero, as `to_currency` says
         if (number := _number_text(value)) is not None:
             self.problem(
                 f"{path}.{key}",

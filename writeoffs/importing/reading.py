@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from itertools import batched
 
 from django.db import models
@@ -81,11 +82,12 @@ class Document:
     status: str | None
     lines: list[Line]
 
-    @property
+    # Added up once the lines are read (they do not change after): checked, then written.
+    @cached_property
     def amount(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))
 
-    @property
+    @cached_property
     def balance(self) -> Decimal:
         return sum((line.balance for line in self.lines), Decimal(0))
 

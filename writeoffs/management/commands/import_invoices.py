@@ -1,8 +1,11 @@
 """`python manage.py import_invoices FILE`: import a C7 JSON file, all or nothing (SPEC C3)."""
 
+import contextlib
+import gc
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
@@ -21,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, **options):
         try:
-            report = self.import_file(file)
+            with _collector_paused():
+                report = self.import_file(file)
         except ImportRefused as refused:
             for line in refused.lines():
                 self.stderr.write(line)
@@ -49,3 +53,17 @@ class Command(BaseCommand):
             shutil.copyfileobj(sys.stdin.buffer, spool)
             spool.flush()
             return file_import(path=spool.name)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. An import makes no reference cycles (its memory
+    is freed as each batch is let go), but the collector, run by the count of objects made,
+    would walk the batches of documents held again and again: a sixth of the command's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
