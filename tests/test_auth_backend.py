@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from config.auth import OneQueryModelBackend
 from tests.factories import UserFactory
@@ -39,3 +41,60 @@ def test_superusers_hold_every_permission_and_inactive_users_none(django_user_mo
     gone = UserFactory(permissions=["billing.view_billingdocument"], is_active=False)
     assert OneQueryModelBackend().get_all_permissions(gone) == set()
     assert not gone.has_perm("billing.view_billingdocument")
+
+
+def test_a_signed_in_user_and_their_permissions_are_read_in_one_query(
+    django_assert_num_queries,
+):
+    user = UserFactory(permissions=["billing.view_billingdocument", "writeoffs.view_reasoncode"])
+    group = Group.objects.create(name="Finance")
+    group.permissions.add(permission("writeoffs.write_off_document"))
+    group.permissions.add(permission("billing.view_billingdocument"))  # held twice
+    user.groups.add(group)
+    with django_assert_num_queries(1):
+        loaded = OneQueryModelBackend().get_user(str(user.pk))
+        found = loaded.get_all_permissions()
+        assert loaded.has_perm("writeoffs.write_off_document")
+    assert loaded == user and loaded.username == user.username
+    assert loaded.password == user.password  # the session's hash is checked against it
+    assert found == ModelBackend().get_all_permissions(fresh(user))
+    assert found == {
+        "billing.view_billingdocument",
+        "writeoffs.view_reasoncode",
+        "writeoffs.write_off_document",
+    }
+
+
+def test_a_signed_in_user_without_permissions_holds_none(django_assert_num_queries):
+    user = UserFactory()
+    with django_assert_num_queries(1):
+        loaded = OneQueryModelBackend().get_user(user.pk)
+        assert loaded.get_all_permissions() == set()
+        assert not loaded.has_perm("billing.view_billingdocument")
+    assert loaded == user
+
+
+def test_a_signed_in_superuser_holds_every_permission(django_user_model):
+    boss = django_user_model.objects.create_superuser("boss", password="x")
+    loaded = OneQueryModelBackend().get_user(boss.pk)
+    assert loaded == boss
+    assert OneQueryModelBackend().get_all_permissions(loaded) == {
+        f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.all()
+    }
+
+
+def test_an_inactive_or_missing_user_is_not_signed_in():
+    gone = UserFactory(permissions=["billing.view_billingdocument"], is_active=False)
+    assert OneQueryModelBackend().get_user(gone.pk) is None
+    assert OneQueryModelBackend().get_user(gone.pk + 1000) is None
+
+
+def test_a_page_reads_the_user_and_their_permissions_in_one_query(client):
+    user = UserFactory(permissions=["billing.view_billingdocument"])
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/billing/invoices/")
+    assert page.status_code == 200
+    assert page.wsgi_request.user == user
+    auth = [q["sql"] for q in queries if "auth_" in q["sql"]]
+    assert len(auth) == 1 and '"auth_permission"' in auth[0] and '"auth_user"' in auth[0]

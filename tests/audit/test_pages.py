@@ -106,8 +106,8 @@ def test_the_history_of_an_unknown_or_other_kind_of_document_is_404(clerk_client
 def test_a_history_query_count_does_not_grow_with_its_entries(
     clerk_client, history, django_assert_max_num_queries
 ):
-    # session, user, permissions, document, entries
-    with django_assert_max_num_queries(5):
+    # session, user with permissions, document, entries
+    with django_assert_max_num_queries(4):
         clerk_client.get(f"{INVOICE}history/", **HTMX)
 
 

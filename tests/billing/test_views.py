@@ -287,9 +287,9 @@ def test_every_page_of_the_list_takes_the_same_queries_for_60_and_1000_invoices(
 ):
     account = AccountFactory()
     InvoiceFactory.create_batch(60, account=account)
-    # session, user, their permissions, the bounded count, the page; a search also reads the
-    # accounts it names
-    expected = 6 if search else 5
+    # session, user with their permissions, the bounded count, the page; a search also reads
+    # the accounts it names
+    expected = 5 if search else 4
     second = older_link(clerk_client, f"/billing/invoices/?{search}")
     for url in (f"?{search}", second):
         with django_assert_num_queries(expected):
@@ -316,13 +316,13 @@ def test_invoice_page_queries_are_the_same_for_1_and_200_lines(clerk_client):
     )
 
 
-def test_the_page_of_a_document_never_written_off_takes_six_queries(
+def test_the_page_of_a_document_never_written_off_takes_five_queries(
     clerk_client, django_assert_num_queries
 ):
     add_line(InvoiceFactory(number="INV00000001"))
-    # session, user, their permissions, the document, its lines, its credit memos (none, so
-    # no reason code or reversal is read)
-    with django_assert_num_queries(6):
+    # session, user with their permissions, the document, its lines, its credit memos (none,
+    # so no reason code or reversal is read)
+    with django_assert_num_queries(5):
         clerk_client.get("/billing/invoices/INV00000001/")
 
 

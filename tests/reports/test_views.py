@@ -399,12 +399,12 @@ def test_the_page_and_the_csv_take_as_many_queries_for_1_and_for_30_memos(
     many_memos(codes, controller, 1, "USD")
     filters = filters.format(reason=reason("Ad hoc Credit").pk, code=codes["tax"].pk)
     url = f"?{OCT_NOV}{filters}"
-    # session, user, their permissions, the three tables, the reasons and codes offered; a
-    # reason or code filter also reads that row.
-    page = 8 + (2 if filters else 0)
-    # session, user, permissions, write-offs, reversals (and any filter's row), and the
+    # session, user with their permissions, the three tables, the reasons and codes offered;
+    # a reason or code filter also reads that row.
+    page = 7 + (2 if filters else 0)
+    # session, user with permissions, write-offs, reversals (and any filter's row), and the
     # download's transaction, a savepoint inside the test's own.
-    download = 7 + (2 if filters else 0)
+    download = 6 + (2 if filters else 0)
     for count in (1, 30):
         if count > 1:
             many_memos(codes, controller, count - 1, "USD")

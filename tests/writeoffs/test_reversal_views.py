@@ -615,9 +615,9 @@ def test_the_document_page_takes_the_same_queries_for_1_and_12_memos_some_revers
     assert queries(controller_client, "get", INVOICE_PAGE) == one
     debit_memo = CreditMemo.objects.filter(status="Reversed").first().reversing_debit_memo
     plain = queries(controller_client, "get", f"/billing/debit-memos/{debit_memo.number}/")
-    # session, user, permissions, the document, its lines, its credit memos (none), and the
-    # credit memo it reverses
-    assert plain == 7
+    # session, user with permissions, the document, its lines, its credit memos (none), and
+    # the credit memo it reverses
+    assert plain == 6
 
 
 def test_the_credit_memo_list_takes_the_same_queries_with_reversals(
@@ -630,25 +630,26 @@ def test_the_credit_memo_list_takes_the_same_queries_with_reversals(
             credit_memo_reverse(
                 memo=more, user=controller, proposal=ReversalProposal(MEMO_DATE, reason())
             )
-    # session, user, their permissions, the reason codes offered, the bounded count, the page
-    with django_assert_num_queries(6):
+    # session, user with their permissions, the reason codes offered, the bounded count, the
+    # page
+    with django_assert_num_queries(5):
         controller_client.get("/billing/credit-memos/")
 
 
 def test_the_memo_page_and_the_dialog_take_a_known_number_of_queries(
     controller_client, controller, memo, django_assert_num_queries
 ):
-    # session, user, their permissions, the memo with its document, reason, creator and
+    # session, user with their permissions, the memo with its document, reason, creator and
     # reversal (one query), its items
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         controller_client.get(PAGE)
-    # session, user, permissions, the memo, the default reason, the reasons offered (read
+    # session, user with permissions, the memo, the default reason, the reasons offered (read
     # twice by Django's select: for its first option, then for all of them)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         controller_client.get(REVERSE, **HTMX)
     credit_memo_reverse(memo=memo, user=controller, proposal=ReversalProposal(MEMO_DATE, reason()))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         controller_client.get(PAGE)
     # A reversed memo's dialog reads nothing more than the memo to say why it cannot open.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         controller_client.get(REVERSE, **HTMX)
