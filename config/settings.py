@@ -192,6 +192,7 @@ SESSION_IDLE_MINUTES = env_seconds("DJANGO_SESSION_IDLE_MINUTES", default=30, un
 if SESSION_IDLE_MINUTES < 1:
     raise ImproperlyConfigured("DJANGO_SESSION_IDLE_MINUTES must be at least 1.")
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_ENGINE = "config.sessions"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
