@@ -7,6 +7,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         "Import accounting codes, reason codes and invoices from a JSON file (SPEC C7). "
         "Nothing is imported if any part of the file is wrong; every problem is listed."
     )
+    # The models' checks only: the import serves no page, and the URL checks alone import
+    # every view, the API's schemas included (half a second before the file is opened).
+    requires_system_checks = [Tags.models]
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the JSON file to import, or - for standard input")
