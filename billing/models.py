@@ -242,7 +242,12 @@ class LineItem(models.Model):
     #: Kinds whose amounts are zero or negative.
     NEGATIVE_KINDS = (Kind.DISCOUNT, Kind.DISCOUNT_TAX)
 
-    document = models.ForeignKey(BillingDocument, on_delete=models.PROTECT, related_name="lines")
+    # No index of its own: the unique constraint on (document, position) starts with the
+    # document and serves every look-up by document. A second index would cost every line
+    # written (an import writes hundreds of thousands) and serve nothing.
+    document = models.ForeignKey(
+        BillingDocument, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     position = models.PositiveIntegerField(help_text="Order of the line on its document.")
     kind = models.CharField(max_length=16, choices=Kind)
     parent = models.ForeignKey(

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from billing.models import AccountingCode, BillingDocument, LineItem
 from tests.factories import (
@@ -207,3 +207,20 @@ def test_a_line_appears_once_in_a_memo(memo, invoice):
 
 def test_memo_status_must_be_posted(memo):
     refused(CreditMemo.objects.filter(pk=memo.pk), status="Draft")
+
+
+def test_lines_are_found_by_document_through_the_position_constraint_alone():
+    """One index starts with a line's document: the unique (document, position), which every
+    look-up by document uses. A second would cost every line written and serve nothing."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, LineItem._meta.db_table)
+    by_document = {
+        name: found
+        for name, found in constraints.items()
+        if (found["index"] or found["unique"]) and found["columns"][:1] == ["document_id"]
+    }
+    assert [found["columns"] for found in by_document.values()] == [["document_id", "position"]]
+    assert next(iter(by_document.values()))["unique"]
+    # The line triggers survive the index's removal (SQLite would lose them with the table).
+    _, charge, *_ = invoice_with_all_kinds()
+    refused(LineItem.objects.filter(parent=charge), document=InvoiceFactory())
