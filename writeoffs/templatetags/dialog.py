@@ -2,9 +2,10 @@
 
 A document has up to 2,000 lines (SPEC W9). Rendered by the template engine, 2,000 rows took
 about 175 ms; formatted here, each row by one f-string, they take a tenth of that or less, so
-the dialog of a long invoice opens nearly as quickly as a short one. Every value that is text is escaped; the rest are numbers and dates this module
-formats itself. Each input's accessible name is "Write-Off Amount for <line description>"
-(SPEC C6) and its message sits in `id_amount_<line id>_error`, which the server fills.
+the dialog of a long invoice opens nearly as quickly as a short one. Every value that is
+text is escaped; the rest are numbers and dates this module formats itself. Each input's
+accessible name is "Write-Off Amount for <line description>" (SPEC C6) and its message sits
+in `id_amount_<line id>_error`, which the server fills.
 """
 
 from html import escape
