@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from iso4217 import Currency
 
-from billing.forms import SentOnceForm, filter_bar
+from billing.forms import ListedModelChoiceField, SentOnceForm, filter_bar
 from billing.models import Account, AccountingCode
 from billing.money import is_currency
 from reports.selectors import ReportFilters
@@ -43,7 +43,7 @@ def _years_later(day: datetime.date, years: int) -> datetime.date | None:
         return day.replace(year=day.year + years, day=28)
 
 
-class KeyChoiceField(forms.ModelChoiceField):
+class KeyChoiceField(ListedModelChoiceField):
     """A choice by primary key that refuses, as an unknown choice, what is no key at all."""
 
     def to_python(self, value):

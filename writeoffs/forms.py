@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
-from billing.forms import SentOnceForm, filter_bar
+from billing.forms import ListedModelChoiceField, SentOnceForm, filter_bar
 from billing.models import AccountingCode, BillingDocument
 from billing.money import MoneyError, parse_amount
 from billing.parsing import parse_iso_date
@@ -52,22 +52,17 @@ class IsoDateField(forms.DateField):
             raise ValidationError(str(error), code=Code.INVALID_DATE) from None
 
 
-class _OfferedIterator(forms.models.ModelChoiceIterator):
-    def __init__(self, field):
-        super().__init__(field)
-        self.queryset = field.offered.all()
-
-
-class OfferedChoiceField(forms.ModelChoiceField):
+class OfferedChoiceField(ListedModelChoiceField):
     """Reads any row of its queryset, but lists only the `offered` ones: whether the one chosen
     may still be used (an admin may have just made it inactive) is the check's rule, which
     says so in its own words."""
 
-    iterator = _OfferedIterator
-
     def __init__(self, queryset, *, offered, **kwargs):
-        self.offered = offered
+        self._offered = offered
         super().__init__(queryset, **kwargs)
+
+    def offered(self):
+        return self._offered.all()
 
 
 # Django's own codes for what a field could not read, as this application names them.
@@ -401,7 +396,7 @@ class CreditMemoFilterForm(forms.Form):
     date_to = IsoDateField(
         label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason_code = forms.ModelChoiceField(
+    reason_code = ListedModelChoiceField(
         label="Reason", queryset=ReasonCode.objects.all(), required=False, empty_label="Any reason"
     )
 

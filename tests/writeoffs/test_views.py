@@ -325,6 +325,21 @@ def queries(client, method, url, data=None, *, saved=False) -> int:
     return len(captured)
 
 
+def test_the_dialog_asks_no_query_twice_and_lists_the_codes_without_a_cursor(clerk_client, invoice):
+    """The reason and accounting code selects are read once each, though Django's select
+    looks at its choices twice, and as a plain query: not by a server-side cursor (DECLARE,
+    FETCH, CLOSE), which a list of a handful of codes does not need."""
+    with CaptureQueriesContext(connection) as captured:
+        response = clerk_client.get(DIALOG, **HTMX)
+    assert response.status_code == 200
+    sql = [query["sql"] for query in captured]
+    assert len(sql) == len(set(sql)), sql
+    assert not [query for query in sql if "DECLARE" in query.upper()]
+    reasons = response.text[response.text.index('name="reason_code"') :]
+    reasons = reasons[: reasons.index("</select>")]
+    assert reasons.count("<option") == ReasonCode.objects.filter(active=True).count() > 1
+
+
 @pytest.mark.parametrize("endpoint", ["dialog", "total", "save"])
 def test_query_counts_are_the_same_for_1_and_200_lines(clerk_client, endpoint):
     counts = []
