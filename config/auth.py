@@ -2,12 +2,12 @@
 
 Every page loads the user its session names and checks a permission, and ModelBackend reads
 the user, their own permissions and their groups' in three queries. Here one query reads all
-three: the user's row once for each permission whose id is among the user's own or their
-groups' (once, with no permission, for a user who holds none). A user loaded any other way
-has their permissions read, when first asked for, in one query of their own. It is written as
-SQL because the ORM took a millisecond or two to build each of these queries on every
-request, more than the database took to answer them. Everything else, superusers and inactive
-users included, is ModelBackend's.
+three: the user's row, with the names of the permissions they hold, theirs or their groups',
+joined into one text (on PostgreSQL and SQLite; elsewhere the user is read as ModelBackend
+reads them). A user loaded any other way has their permissions read, when first asked for,
+in one query of their own. It is written as SQL because the ORM took a millisecond or two to
+build each of these queries on every request, more than the database took to answer them.
+Everything else, superusers and inactive users included, is ModelBackend's.
 """
 
 from functools import cache
@@ -57,38 +57,42 @@ def _permissions_sql() -> str:
     )
 
 
+#: How each database joins the permissions' names into one text: `app_label.codename`, which
+#: holds no comma.
+_JOINED = {
+    "postgresql": "string_agg({}, ',')",
+    "sqlite": "group_concat({}, ',')",
+}
+
+
 @cache
 def _user_sql() -> str:
-    """A user's row, with `permission_app_label` and `permission_codename`: once for each
-    permission they hold, or once with both NULL. The user's id is each of its three
-    parameters."""
+    """A user's row, with `permission_names`: the permissions they hold, as `app.codename`
+    joined by commas (NULL for none). The user's id is each of its three parameters."""
     user, permission, content_type = get_user_model()._meta, Permission._meta, ContentType._meta
+    name = f"ct.{_column(content_type, 'app_label')} || '.' || p.{_column(permission, 'codename')}"
     return (
-        f"SELECT u.*, ct.{_column(content_type, 'app_label')} AS permission_app_label, "
-        f"p.{_column(permission, 'codename')} AS permission_codename "
-        f"FROM {_table(user)} u "
-        f"LEFT JOIN {_table(permission)} p "
-        f"ON p.{_column(permission, 'id')} IN ({_permission_ids_sql()}) "
-        f"LEFT JOIN {_table(content_type)} ct "
+        f"SELECT u.*, (SELECT {_JOINED[connection.vendor].format(name)} "
+        f"FROM {_table(permission)} p JOIN {_table(content_type)} ct "
         f"ON ct.{_column(content_type, 'id')} = p.{_column(permission, 'content_type')} "
+        f"WHERE p.{_column(permission, 'id')} IN ({_permission_ids_sql()})) "
+        f"AS permission_names FROM {_table(user)} u "
         f"WHERE u.{_column(user, user.pk.name)} = %s"
     )
 
 
 class OneQueryModelBackend(ModelBackend):
     def get_user(self, user_id):
+        if connection.vendor not in _JOINED:
+            return super().get_user(user_id)
         user_model = get_user_model()
         user_id = user_model._meta.pk.to_python(user_id)
-        rows = list(user_model._default_manager.raw(_user_sql(), [user_id] * 3))
-        if not rows or not self.user_can_authenticate(rows[0]):
+        user = next(iter(user_model._default_manager.raw(_user_sql(), [user_id] * 3)), None)
+        if user is None or not self.user_can_authenticate(user):
             return None
-        user = rows[0]
         if not user.is_superuser:  # a superuser holds every permission: read when asked for
-            user._perm_cache = {
-                f"{row.permission_app_label}.{row.permission_codename}"
-                for row in rows
-                if row.permission_codename is not None
-            }
+            names = user.permission_names
+            user._perm_cache = set(names.split(",")) if names else set()
         return user
 
     def get_all_permissions(self, user_obj, obj=None):

@@ -65,6 +65,20 @@ def test_a_signed_in_user_and_their_permissions_are_read_in_one_query(
     }
 
 
+def test_a_signed_in_user_holding_every_permission_is_read_in_one_query(
+    django_assert_num_queries,
+):
+    user = UserFactory(permissions=["billing.view_billingdocument"])
+    group = Group.objects.create(name="Everything")
+    group.permissions.set(Permission.objects.all())
+    user.groups.add(group)
+    with django_assert_num_queries(1):
+        loaded = OneQueryModelBackend().get_user(user.pk)
+        found = loaded.get_all_permissions()
+    assert found == ModelBackend().get_all_permissions(fresh(user))
+    assert len(found) == Permission.objects.count() > 100
+
+
 def test_a_signed_in_user_without_permissions_holds_none(django_assert_num_queries):
     user = UserFactory()
     with django_assert_num_queries(1):
