@@ -1,6 +1,8 @@
 """The All Invoices search and the page links of the long lists: what the clerk typed or
 followed, read by a form, so that any text is a search, a page or a message and never reaches
-the database as something it cannot store."""
+the database as something it cannot store. Also the pieces every app's forms share: the
+filter bar, the choice field that reads its choices once, and the form that refuses a field
+sent twice."""
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
