@@ -37,16 +37,12 @@ class ListedModelChoiceField(forms.ModelChoiceField):
     iterator = _ListedChoiceIterator
 
     def _set_queryset(self, queryset):
+        # Also as each form copies the field (Django gives the copy a fresh queryset), so
+        # that each form reads the choices afresh.
         self._listed = None
         super()._set_queryset(queryset)
 
     queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
-
-    def __deepcopy__(self, memo):
-        # Each form has its own copy of the field, which reads the choices afresh.
-        result = super().__deepcopy__(memo)
-        result._listed = None
-        return result
 
     def offered(self) -> models.QuerySet:
         """The rows the select lists."""

@@ -27,36 +27,6 @@ def _table(meta) -> str:
     return connection.ops.quote_name(meta.db_table)
 
 
-@cache
-def _permission_ids_sql() -> str:
-    """The ids of the permissions a user holds, their own or their groups': the user's id
-    is its two parameters."""
-    user_permissions = get_user_model().user_permissions.through._meta
-    user_groups = get_user_model().groups.through._meta
-    group_permissions = Group.permissions.through._meta
-    return (
-        f"SELECT {_column(user_permissions, 'permission')} FROM {_table(user_permissions)} "
-        f"WHERE {_column(user_permissions, 'user')} = %s "
-        f"UNION ALL SELECT gp.{_column(group_permissions, 'permission')} "
-        f"FROM {_table(group_permissions)} gp JOIN {_table(user_groups)} ug "
-        f"ON ug.{_column(user_groups, 'group')} = gp.{_column(group_permissions, 'group')} "
-        f"WHERE ug.{_column(user_groups, 'user')} = %s"
-    )
-
-
-@cache
-def _permissions_sql() -> str:
-    """The `app_label` and `codename` of each permission a user holds; the user's id is each
-    of its two parameters."""
-    permission, content_type = Permission._meta, ContentType._meta
-    return (
-        f"SELECT ct.{_column(content_type, 'app_label')}, p.{_column(permission, 'codename')} "
-        f"FROM {_table(permission)} p JOIN {_table(content_type)} ct "
-        f"ON ct.{_column(content_type, 'id')} = p.{_column(permission, 'content_type')} "
-        f"WHERE p.{_column(permission, 'id')} IN ({_permission_ids_sql()})"
-    )
-
-
 #: How each database joins the permissions' names into one text: `app_label.codename`, which
 #: holds no comma.
 _JOINED = {
@@ -66,18 +36,40 @@ _JOINED = {
 
 
 @cache
-def _user_sql() -> str:
-    """A user's row, with `permission_names`: the permissions they hold, as `app.codename`
-    joined by commas (NULL for none). The user's id is each of its three parameters."""
-    user, permission, content_type = get_user_model()._meta, Permission._meta, ContentType._meta
-    name = f"ct.{_column(content_type, 'app_label')} || '.' || p.{_column(permission, 'codename')}"
+def _held_permissions_sql(*, joined: bool) -> str:
+    """The permissions a user holds, their own or their groups': each one's `app_label` and
+    `codename`, or (`joined`) all their `app_label.codename` joined by commas in one text,
+    NULL for none. The user's id is each of its two parameters."""
+    user_permissions = get_user_model().user_permissions.through._meta
+    user_groups = get_user_model().groups.through._meta
+    group_permissions = Group.permissions.through._meta
+    permission, content_type = Permission._meta, ContentType._meta
+    app_label, codename = _column(content_type, "app_label"), _column(permission, "codename")
+    if joined:
+        columns = _JOINED[connection.vendor].format(f"ct.{app_label} || '.' || p.{codename}")
+    else:
+        columns = f"ct.{app_label}, p.{codename}"
     return (
-        f"SELECT u.*, (SELECT {_JOINED[connection.vendor].format(name)} "
-        f"FROM {_table(permission)} p JOIN {_table(content_type)} ct "
+        f"SELECT {columns} FROM {_table(permission)} p JOIN {_table(content_type)} ct "
         f"ON ct.{_column(content_type, 'id')} = p.{_column(permission, 'content_type')} "
-        f"WHERE p.{_column(permission, 'id')} IN ({_permission_ids_sql()})) "
-        f"AS permission_names FROM {_table(user)} u "
-        f"WHERE u.{_column(user, user.pk.name)} = %s"
+        f"WHERE p.{_column(permission, 'id')} IN ("
+        f"SELECT {_column(user_permissions, 'permission')} FROM {_table(user_permissions)} "
+        f"WHERE {_column(user_permissions, 'user')} = %s "
+        f"UNION ALL SELECT gp.{_column(group_permissions, 'permission')} "
+        f"FROM {_table(group_permissions)} gp JOIN {_table(user_groups)} ug "
+        f"ON ug.{_column(user_groups, 'group')} = gp.{_column(group_permissions, 'group')} "
+        f"WHERE ug.{_column(user_groups, 'user')} = %s)"
+    )
+
+
+@cache
+def _user_sql() -> str:
+    """A user's row, with `permission_names` (`_held_permissions_sql`, joined). The user's id
+    is each of its three parameters."""
+    user = get_user_model()._meta
+    return (
+        f"SELECT u.*, ({_held_permissions_sql(joined=True)}) AS permission_names "
+        f"FROM {_table(user)} u WHERE u.{_column(user, user.pk.name)} = %s"
     )
 
 
@@ -103,7 +95,7 @@ class OneQueryModelBackend(ModelBackend):
                 rows = Permission.objects.values_list("content_type__app_label", "codename")
             else:
                 with connection.cursor() as cursor:
-                    cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
+                    cursor.execute(_held_permissions_sql(joined=False), [user_obj.pk, user_obj.pk])
                     rows = cursor.fetchall()
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
         return user_obj._perm_cache
