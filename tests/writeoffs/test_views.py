@@ -143,6 +143,15 @@ def test_dialog_shows_every_field_and_line_with_todays_date_and_the_default_reas
     assert 'aria-live="polite"' in html
 
 
+def test_dialog_shows_each_lines_service_period_as_dates(clerk_client, invoice):
+    tax = invoice[2]
+    LineItem.objects.filter(pk=tax.pk).update(service_start=datetime.date(2027, 1, 5))
+    html = clerk_client.get(DIALOG, **HTMX).text
+    cells = re.findall(r"<td>[^<]*</td><td>([^<]*)</td><td class=\"amount\">", html)
+    # Charge, its tax (no end yet), the discount and its tax (none): in the dialog's order.
+    assert cells == ["2026-10-01 \N{EN DASH} 2026-10-31", "2027-01-05 \N{EN DASH} ", "", ""]
+
+
 def test_dialog_offers_only_active_expense_codes(clerk_client, invoice):
     AccountingCodeFactory(code="6100", name="Bad Debt", type=AccountingCode.Type.BAD_DEBT)
     AccountingCodeFactory(code="6200", name="Other", type=AccountingCode.Type.OTHER_EXPENSES)

