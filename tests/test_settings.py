@@ -68,3 +68,24 @@ def test_an_unreadable_number_of_seconds_is_refused(value):
     result = manage("check", DJANGO_CONN_MAX_AGE=value)
     assert result.returncode != 0
     assert "DJANGO_CONN_MAX_AGE must be a whole number of seconds" in result.stderr
+
+
+def test_a_worker_loads_every_view_before_its_first_request_and_freezes_what_it_loaded():
+    """`config.wsgi` imports the URL configuration (every view, the API's schemas) and hands
+    all of it to `gc.freeze()`, so that full collections no longer walk it."""
+    code = (
+        "import gc, sys\n"
+        "import config.wsgi\n"
+        "print(gc.get_freeze_count() > 50_000, 'writeoffs.views' in sys.modules,"
+        " 'api.views' in sys.modules or any(m.startswith('api.views.') for m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={**production_free_environment(), **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
