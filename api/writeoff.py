@@ -1,10 +1,11 @@
 """A write-off request in Zuora's JSON, translated into a `WriteOffProposal`, and the service's
 refusals translated back into the JSON paths the client sent.
 
-The rules are the one check's (`writeoffs.checks`): this module adds only what the JSON shape
-brings, namely that an item is a charge or discount and its taxation items are its own tax
-lines (W8 as Zuora nests it), and the look-up of reason and accounting codes by name. What it
-cannot read or look up goes into the proposal as unread, so that one refusal lists everything.
+The rules are the one check's (`writeoffs.checks`), including W8 as Zuora nests it (an item is
+a charge or discount, its taxation items are its own tax lines): this module says how each line
+was nested, and the check judges it against the lines it reads under the document's lock. It
+adds only the look-up of reason and accounting codes by name. What it cannot read or look up
+goes into the proposal as unread, so that one refusal lists everything.
 """
 
 import re
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from api.errors import ApiError, Reason
 from api.schemas import WriteOffItem, WriteOffRequest, read_write_off_request
 from billing import selectors as billing_selectors
-from billing.models import BillingDocument, LineItem
+from billing.models import BillingDocument
 from writeoffs import selectors as writeoff_selectors
 from writeoffs.checks import LineAmount, WriteOffProposal, write_off_date_default
-from writeoffs.errors import Problem, WriteOffErrorCode, line_field
+from writeoffs.errors import Problem, WriteOffErrorCode
 from writeoffs.keys import LedgerKey
 from writeoffs.models import CreditMemo
 from writeoffs.services import WriteOffRefused, document_write_off
@@ -78,7 +79,6 @@ def _proposal(
     unread: list[Problem] = []
     items = request.items or []
     lines, paths = _line_amounts(items)
-    unread.extend(_nesting_problems(document, items))
     revenue_impacting = request.revenueImpacting == "Yes"
     proposal = WriteOffProposal(
         memo_date=request.memoDate or write_off_date_default(document),
@@ -96,55 +96,13 @@ def _proposal(
 def _line_amounts(items: list[WriteOffItem]) -> tuple[list[LineAmount], list[_LinePath]]:
     lines, paths = [], []
     for i, item in enumerate(items):
-        lines.append(LineAmount(item.line_id, item.amountWithoutTax))
+        lines.append(LineAmount(item.line_id, item.amountWithoutTax, as_item=True))
         paths.append(_LinePath(f"items[{i}].{item.line_id_name()}", f"items[{i}].amountWithoutTax"))
         for j, tax in enumerate(item.taxationItems):
             path = f"items[{i}].taxationItems[{j}]"
-            lines.append(LineAmount(tax.taxationItemId, tax.amount))
+            lines.append(LineAmount(tax.taxationItemId, tax.amount, taxation_item_of=item.line_id))
             paths.append(_LinePath(f"{path}.taxationItemId", f"{path}.amount"))
     return lines, paths
-
-
-def _nesting_problems(document: BillingDocument, items: list[WriteOffItem]) -> list[Problem]:
-    """An item must be a charge or discount, and each of its taxation items one of its own tax
-    lines. Each problem is keyed as the check keys the line: its place among the line amounts.
-    An id that is no line of the document passes here: the check refuses it, as for the dialog.
-    """
-    if not items:
-        return []
-    lines = {
-        display.line.pk: display.line for display in billing_selectors.document_lines(document)
-    }
-    problems, index = [], 0
-    for item in items:
-        problems.append(_misplaced(lines, item.line_id, index))
-        index += 1
-        for tax in item.taxationItems:
-            problems.append(_misplaced(lines, tax.taxationItemId, index, item.line_id))
-            index += 1
-    return [problem for problem in problems if problem]
-
-
-def _misplaced(lines: dict, line_id: int, index: int, item_id: int | None = None):
-    """Why `line_id` cannot be an item (`item_id` None) or a taxation item of `item_id`."""
-    line = lines.get(line_id)
-    if line is None:
-        return None
-    where = line_field(index)
-    taxes = line.kind in LineItem.TAX_KINDS
-    if item_id is None and taxes:
-        message = (
-            f"Line {line_id} is a tax line: send it among the taxationItems of the charge or "
-            "discount it taxes."
-        )
-        return Problem(where, Code.NOT_AN_INVOICE_ITEM, message)
-    if item_id is not None and not taxes:
-        message = f"Line {line_id} is a {line.kind} line, not a tax line: send it as an item."
-        return Problem(where, Code.NOT_A_TAXATION_ITEM, message)
-    if item_id is not None and line.parent_id != item_id:
-        message = f"Line {line_id} is the tax of line {line.parent_id}, not of line {item_id}."
-        return Problem(where, Code.TAXATION_ITEM_OF_ANOTHER_ITEM, message)
-    return None
 
 
 def reason_code_named(name: str | None, unread: list[Problem]):

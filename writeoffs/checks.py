@@ -28,10 +28,17 @@ Code = WriteOffErrorCode
 @dataclass(frozen=True)
 class LineAmount:
     """An amount to write off one line; None when the channel could not read what was sent
-    (its problem is then among the proposal's `unread`)."""
+    (its problem is then among the proposal's `unread`).
+
+    A channel whose format nests lines (the API, as Zuora does: items, each with its own
+    taxationItems) says how this one was sent: as an item (`as_item`), or as a taxation item
+    of the item whose line id is `taxation_item_of`. The dialog and bulk jobs nest nothing.
+    """
 
     line_id: int
     amount: Decimal | None
+    as_item: bool = False
+    taxation_item_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +341,8 @@ def _requested_amounts(
         line = lines.get(entry.line_id)
         if not found.readable(where):
             pass  # the channel said what is wrong with it
+        elif line is not None and (misplaced := _misplaced(line, entry)):
+            found.add(where, *misplaced)
         elif entry.amount is None:
             found.add(where, Code.INVALID_AMOUNT, "The amount could not be read.")
         elif line is None:
@@ -346,6 +355,30 @@ def _requested_amounts(
             amounts.append((line, amount))
         seen.add(entry.line_id)
     return amounts
+
+
+def _misplaced(line: LineItem, entry: LineAmount) -> tuple[Code, str] | None:
+    """Why `line` cannot be sent as `entry` says it was nested (W8 as Zuora nests it: an item
+    is a charge or a discount, its taxation items are its own tax lines), or None."""
+    if not entry.as_item and entry.taxation_item_of is None:
+        return None
+    taxes = line.kind in LineItem.TAX_KINDS
+    if entry.as_item and taxes:
+        return Code.NOT_AN_INVOICE_ITEM, (
+            f"Line {line.pk} is a tax line: send it among the taxationItems of the charge or "
+            "discount it taxes."
+        )
+    if entry.taxation_item_of is not None and not taxes:
+        return (
+            Code.NOT_A_TAXATION_ITEM,
+            f"Line {line.pk} is a {line.kind} line, not a tax line: send it as an item.",
+        )
+    if entry.taxation_item_of is not None and line.parent_id != entry.taxation_item_of:
+        return Code.TAXATION_ITEM_OF_ANOTHER_ITEM, (
+            f"Line {line.pk} is the tax of line {line.parent_id}, not of line "
+            f"{entry.taxation_item_of}."
+        )
+    return None
 
 
 def _line_amount(

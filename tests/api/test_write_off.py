@@ -11,7 +11,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.models import AccountingCode, BillingDocument, LineItem
@@ -405,6 +407,25 @@ def test_a_charge_sent_as_a_taxation_item_is_refused(refused, example, item):
     _, charge, _, discount, _ = example
     data = body(item(discount, "-1.00", (charge, "1.00")))
     assert refused(data) == [("not_a_taxation_item", "items[0].taxationItems[0].taxationItemId")]
+
+
+def test_the_nesting_is_judged_on_the_lines_read_under_the_lock_alone(
+    put_write_off, kind, example, item
+):
+    """How the items nest is the one check's rule, judged on the lines the save reads under
+    the document's lock: the API does not read them first on its own."""
+    _, charge, tax, *_ = example
+    with CaptureQueriesContext(connection) as queries:
+        response = put_write_off(
+            kind.write_off_path(kind.number()), body(item(charge, "1.00", (tax, "0.10")))
+        )
+    assert response.status_code == 200, response.content
+    line_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "billing_lineitem"' in query["sql"]
+    ]
+    assert len(line_reads) == 1, line_reads
 
 
 def test_discount_and_its_tax_are_written_off_with_the_charge(written_off, example, item):
