@@ -3,13 +3,14 @@
 import hashlib
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from api.models import LAST_USED_EVERY, ApiToken
 from audit.models import Action
 from audit.services import api_token_recorded
+from config.auth import permission_names, permissions_known
 
 TOKEN_PREFIX = "wo_"
 PREFIX_LENGTH = 10
@@ -60,13 +61,18 @@ def api_token_user(token: str):
     Records when the token was used, at most once per LAST_USED_EVERY: a script reading
     invoices in a loop does not write a row per request.
     """
-    api_token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    tokens = ApiToken.objects.select_related("user").filter(
+        key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True
     )
+    table, column = ApiToken._meta.db_table, ApiToken._meta.get_field("user").column
+    user_id = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name(column)}"
+    if (names := permission_names(user_id)) is not None:
+        tokens = tokens.annotate(permission_names=names)  # the user's, in the same query
+    api_token = tokens.first()
     if api_token is None:
         return None
+    if names is not None:
+        permissions_known(api_token.user, api_token.permission_names)
     now = timezone.now()
     due = now - LAST_USED_EVERY
     if api_token.last_used is None or api_token.last_used < due:

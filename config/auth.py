@@ -17,6 +17,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 
 def _column(meta, name: str) -> str:
@@ -36,10 +37,11 @@ _JOINED = {
 
 
 @cache
-def _held_permissions_sql(*, joined: bool) -> str:
+def _held_permissions_sql(*, joined: bool, user: str = "%s") -> str:
     """The permissions a user holds, their own or their groups': each one's `app_label` and
     `codename`, or (`joined`) all their `app_label.codename` joined by commas in one text,
-    NULL for none. The user's id is each of its two parameters."""
+    NULL for none. `user` is the user's id: by default each of its two parameters, or a column
+    of the query it is part of."""
     user_permissions = get_user_model().user_permissions.through._meta
     user_groups = get_user_model().groups.through._meta
     group_permissions = Group.permissions.through._meta
@@ -54,11 +56,11 @@ def _held_permissions_sql(*, joined: bool) -> str:
         f"ON ct.{_column(content_type, 'id')} = p.{_column(permission, 'content_type')} "
         f"WHERE p.{_column(permission, 'id')} IN ("
         f"SELECT {_column(user_permissions, 'permission')} FROM {_table(user_permissions)} "
-        f"WHERE {_column(user_permissions, 'user')} = %s "
+        f"WHERE {_column(user_permissions, 'user')} = {user} "
         f"UNION ALL SELECT gp.{_column(group_permissions, 'permission')} "
         f"FROM {_table(group_permissions)} gp JOIN {_table(user_groups)} ug "
         f"ON ug.{_column(user_groups, 'group')} = gp.{_column(group_permissions, 'group')} "
-        f"WHERE ug.{_column(user_groups, 'user')} = %s)"
+        f"WHERE ug.{_column(user_groups, 'user')} = {user})"
     )
 
 
@@ -73,6 +75,23 @@ def _user_sql() -> str:
     )
 
 
+def permission_names(user_id_column: str) -> RawSQL | None:
+    """The joined names of the permissions held by the user whose id is in `user_id_column`
+    (a quoted column of the query), to read with a row that names a user (an API token); None
+    where the database cannot join them. Pass the value to `permissions_known`."""
+    if connection.vendor not in _JOINED:
+        return None
+    return RawSQL(_held_permissions_sql(joined=True, user=user_id_column), [])
+
+
+def permissions_known(user, names: str | None) -> None:
+    """Django's permission cache of `user`, filled from the joined `names` read with them, so
+    that checking a permission asks no query. A superuser holds every permission: those are
+    read when asked for."""
+    if not user.is_superuser:
+        user._perm_cache = set(names.split(",")) if names else set()
+
+
 class OneQueryModelBackend(ModelBackend):
     def get_user(self, user_id):
         if connection.vendor not in _JOINED:
@@ -82,9 +101,7 @@ class OneQueryModelBackend(ModelBackend):
         user = next(iter(user_model._default_manager.raw(_user_sql(), [user_id] * 3)), None)
         if user is None or not self.user_can_authenticate(user):
             return None
-        if not user.is_superuser:  # a superuser holds every permission: read when asked for
-            names = user.permission_names
-            user._perm_cache = set(names.split(",")) if names else set()
+        permissions_known(user, user.permission_names)
         return user
 
     def get_all_permissions(self, user_obj, obj=None):

@@ -1,4 +1,5 @@
-"""The permission backend reads what Django's ModelBackend reads, in one query."""
+"""The permission backend reads what Django's ModelBackend reads, in one query; an API token's
+user comes with their permissions in the token's query."""
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
@@ -6,6 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api.models import ApiToken
+from api.services import api_token_create, api_token_user
 from config.auth import OneQueryModelBackend
 from tests.factories import UserFactory
 
@@ -112,3 +115,26 @@ def test_a_page_reads_the_user_and_their_permissions_in_one_query(client):
     assert page.wsgi_request.user == user
     auth = [q["sql"] for q in queries if "auth_" in q["sql"]]
     assert len(auth) == 1 and '"auth_permission"' in auth[0] and '"auth_user"' in auth[0]
+
+
+def test_an_api_tokens_user_comes_with_their_permissions_in_the_tokens_query(
+    django_assert_num_queries, django_user_model
+):
+    user = UserFactory(permissions=["billing.view_billingdocument"])
+    group = Group.objects.create(name="Finance")
+    group.permissions.add(permission("writeoffs.write_off_document"))
+    user.groups.add(group)
+    _, token = api_token_create(user=user, name="x")
+    ApiToken.objects.update(last_used=None)  # so that this use is recorded: a second query
+    with django_assert_num_queries(2):
+        found = api_token_user(token)
+        assert found.has_perm("writeoffs.write_off_document")
+        assert not found.has_perm("writeoffs.reverse_write_off")
+    assert found == user
+    assert found.get_all_permissions() == ModelBackend().get_all_permissions(fresh(user))
+    bare = UserFactory()
+    _, bare_token = api_token_create(user=bare, name="y")
+    assert api_token_user(bare_token).get_all_permissions() == set()
+    boss = django_user_model.objects.create_superuser("boss", password="x")
+    _, boss_token = api_token_create(user=boss, name="z")
+    assert api_token_user(boss_token).has_perm("writeoffs.reverse_write_off")

@@ -185,12 +185,12 @@ def test_document_takes_a_known_number_of_queries(
     client, clerk_token, kind, django_assert_num_queries
 ):
     document_with_charges(kind.number(1), 3, kind.factory)
-    # token and user, last used (a new token's first use), permissions (one query for the
-    # user's and their groups'), document, lines
-    with django_assert_num_queries(5):
+    # token with its user and their permissions (their own and their groups'), last used (a
+    # new token's first use), document, lines
+    with django_assert_num_queries(4):
         client.get(kind.path(kind.number(1)), headers=bearer(clerk_token))
     # The token was used moments ago: nothing is written.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(kind.path(kind.number(1)), headers=bearer(clerk_token))
 
 
