@@ -4,10 +4,12 @@ Every page loads the user its session names and checks a permission, and ModelBa
 the user, their own permissions and their groups' in three queries. Here one query reads all
 three: the user's row, with the names of the permissions they hold, theirs or their groups',
 joined into one text (on PostgreSQL and SQLite; elsewhere the user is read as ModelBackend
-reads them). A user loaded any other way has their permissions read, when first asked for,
-in one query of their own. It is written as SQL because the ORM took a millisecond or two to
-build each of these queries on every request, more than the database took to answer them.
-Everything else, superusers and inactive users included, is ModelBackend's.
+reads them). An API token is read with its user's permissions the same way
+(`permission_names`, `permissions_known`). A user loaded any other way has their permissions
+read, when first asked for, in one query of their own. It is written as SQL because the ORM
+took a millisecond or two to build each of these queries on every request, more than the
+database took to answer them. Everything else, superusers and inactive users included, is
+ModelBackend's.
 """
 
 from functools import cache
