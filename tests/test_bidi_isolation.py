@@ -2,15 +2,18 @@
 left, or hold Unicode's direction controls: U+202E turns round everything after it in its
 paragraph, numbers included. Wherever such a name sits beside other text, the page isolates
 it in a `<bdi>`, so that a name can neither reorder nor turn round an amount or a number next
-to it. A name alone in its cell needs no `<bdi>`: a cell is a paragraph of its own."""
+to it. A name alone in its cell needs no `<bdi>`: a cell is a paragraph of its own. A message,
+plain text, quotes a name between Unicode's isolates instead."""
 
 import datetime
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 
 from billing.models import AccountingCode, LineItem
+from billing.selectors import line_rows
 from bulk.models import BulkJob
 from bulk.services import bulk_job_prepare, bulk_job_start
 from tests.factories import (
@@ -20,7 +23,8 @@ from tests.factories import (
     invoice_with_all_kinds,
     write_off,
 )
-from writeoffs.checks import WriteOffProposal
+from writeoffs.checks import LineAmount, WriteOffProposal, write_off_check
+from writeoffs.models import ReasonCode
 from writeoffs.reversals import ReversalProposal, credit_memo_reverse
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +172,32 @@ def test_the_check_finds_a_name_that_shares_its_paragraph():
     assert unisolated_names(f"<p>A1 <bdi>{RLO}Acme 1</bdi> 10.00</p>") == []
     assert unisolated_names(f"<td><a href='x'>{RLO}Acme 1</a></td>") == []
     assert unisolated_names(f"<td>{RLO}Acme 1<input name='x'></td>") == []
+
+
+def test_messages_isolate_the_names_they_quote(named):
+    """A message is plain text: the names it quotes sit between Unicode's isolates (U+2068 and
+    U+2069), the `<bdi>` of plain text."""
+    invoice, _memo, _bad_debt, reason = named
+    ReasonCode.objects.filter(pk=reason.pk).update(active=False)
+    reason.refresh_from_db()
+    lines = line_rows(invoice)
+    charge = lines[0]
+    twice = (LineAmount(charge.pk, Decimal("1.00")), LineAmount(charge.pk, Decimal("1.00")))
+    check = write_off_check(
+        document=invoice, lines=lines, proposal=WriteOffProposal(reason_code=reason, lines=twice)
+    )
+    to_zero = (LineAmount(charge.pk, invoice.balance),)
+    check_to_zero = write_off_check(
+        document=invoice, lines=lines, proposal=WriteOffProposal(reason_code=reason, lines=to_zero)
+    )
+    messages = [problem.message for problem in check.problems + check_to_zero.problems]
+    assert {problem.code for problem in check.problems + check_to_zero.problems} >= {
+        "inactive",
+        "duplicate_line",
+        "leaves_lines_open",
+    }
+    quoting = [message for message in messages if RLO in message]
+    assert len(quoting) == 4  # the reason twice, the line given twice, the lines left open
+    for message in quoting:
+        names = re.findall(f"\u2068({RLO}[^\u2068\u2069]*)\u2069", message)
+        assert names and message.count(RLO) == len(names), message

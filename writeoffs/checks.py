@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from billing.models import MAX_LINES_PER_DOCUMENT, AccountingCode, BillingDocument, LineItem
 from billing.money import MoneyError, format_amount, misfit, to_currency
-from writeoffs.errors import Problem, WriteOffErrorCode, line_field
+from writeoffs.errors import Problem, WriteOffErrorCode, line_field, named
 from writeoffs.models import MAX_COMMENT_LENGTH, ReasonCode, WriteOffSettings
 
 Code = WriteOffErrorCode
@@ -252,7 +252,8 @@ def check_reason_code(reason_code: ReasonCode | None, found: Found) -> None:
     if reason_code is None:
         found.add("reason_code", Code.REQUIRED, "Choose a reason code.")
     elif not reason_code.active:
-        found.add("reason_code", Code.INACTIVE, f"The reason code {reason_code} is not active.")
+        message = f"The reason code {named(reason_code)} is not active."
+        found.add("reason_code", Code.INACTIVE, message)
 
 
 def check_comment(comment: str, found: Found) -> None:
@@ -350,7 +351,8 @@ def _requested_amounts(
                 where, Code.UNKNOWN_LINE, f"Line {entry.line_id} is not a line of {document}."
             )
         elif entry.line_id in seen:
-            found.add(where, Code.DUPLICATE_LINE, f"The line {line} is given more than once.")
+            message = f"The line {named(line)} is given more than once."
+            found.add(where, Code.DUPLICATE_LINE, message)
         elif amount := _line_amount(document, line, entry.amount, where, found):
             amounts.append((line, amount))
         seen.add(entry.line_id)
@@ -440,7 +442,7 @@ def _check_total(
         written = {line.pk: amount for line, amount in amounts}
         left = [line for line in lines.values() if line.balance != written.get(line.pk, 0)]
         if left:
-            names = ", ".join(line.description for line in left[:3])
+            names = ", ".join(named(line.description) for line in left[:3])
             more = f" and {len(left) - 3} more" if len(left) > 3 else ""
             found.add(
                 "total",

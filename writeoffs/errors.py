@@ -93,3 +93,11 @@ class Problem:
 def line_field(index: int) -> str:
     """Where a problem of the `index`-th line amount of a proposal is reported."""
     return f"lines[{index}]"
+
+
+def named(name: object) -> str:
+    """A name (a line's description, a reason code's) as a message writes it: between Unicode's
+    FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, the `<bdi>` of plain text. A name
+    written right to left, or holding a direction control such as U+202E, then cannot reorder
+    or turn round the words of the message around it."""
+    return f"\u2068{name}\u2069"

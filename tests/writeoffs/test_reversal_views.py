@@ -368,7 +368,8 @@ def test_an_inactive_reason_is_refused(controller_client, memo):
     html = refused(
         controller_client, form_data(memo, reason_code=str(retired.pk)), focus="id_reason_code"
     )
-    assert oob("id_reason_code_error", html) == "The reason code Retired reason is not active."
+    message = "The reason code \u2068Retired reason\u2069 is not active."
+    assert oob("id_reason_code_error", html) == message
 
 
 def test_every_problem_is_said_at_once_and_focus_goes_to_the_first(controller_client, memo):

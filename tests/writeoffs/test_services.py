@@ -197,7 +197,7 @@ def test_inactive_reason_code_is_refused(clerk, invoice):
     document, charge, *_ = invoice
     reason = ReasonCodeFactory(name="Old reason", active=False)
     errors = refusal(document, clerk, amounts((charge, "1.00")), reason_code=reason)
-    assert errors == {"reason_code": ["The reason code Old reason is not active."]}
+    assert errors == {"reason_code": ["The reason code \u2068Old reason\u2069 is not active."]}
 
 
 def test_reason_code_deactivated_after_the_form_was_shown_is_refused(clerk, invoice):
@@ -473,7 +473,7 @@ def test_unknown_line_id_is_refused(clerk, invoice):
 def test_the_same_line_twice_is_refused(clerk, invoice):
     document, charge, *_ = invoice
     errors = refusal(document, clerk, amounts((charge, "1.00"), (charge, "2.00")))
-    assert errors == {"lines[1]": ["The line Gold Plan is given more than once."]}
+    assert errors == {"lines[1]": ["The line \u2068Gold Plan\u2069 is given more than once."]}
 
 
 def test_every_broken_rule_is_reported_at_once(clerk, invoice):
@@ -790,8 +790,8 @@ def test_a_write_off_to_zero_must_leave_no_line_open(clerk):
     errors = refusal(document, clerk, amounts((charge, "3.00")))
     assert errors == {
         "total": [
-            "This would bring the balance to zero but leave Line "
-            f"{charge.description.removeprefix('Line ')}, {discount.description} open; "
+            "This would bring the balance to zero but leave "
+            f"\u2068{charge.description}\u2069, \u2068{discount.description}\u2069 open; "
             "the balances of every open line must be written off together."
         ]
     }
