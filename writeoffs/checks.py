@@ -362,23 +362,25 @@ def _requested_amounts(
 def _misplaced(line: LineItem, entry: LineAmount) -> tuple[Code, str] | None:
     """Why `line` cannot be sent as `entry` says it was nested (W8 as Zuora nests it: an item
     is a charge or a discount, its taxation items are its own tax lines), or None."""
-    if not entry.as_item and entry.taxation_item_of is None:
-        return None
     taxes = line.kind in LineItem.TAX_KINDS
-    if entry.as_item and taxes:
+    if entry.as_item:
+        if not taxes:
+            return None
         return Code.NOT_AN_INVOICE_ITEM, (
             f"Line {line.pk} is a tax line: send it among the taxationItems of the charge or "
             "discount it taxes."
         )
-    if entry.taxation_item_of is not None and not taxes:
+    item = entry.taxation_item_of
+    if item is None:
+        return None  # the channel does not nest its lines
+    if not taxes:
         return (
             Code.NOT_A_TAXATION_ITEM,
             f"Line {line.pk} is a {line.kind} line, not a tax line: send it as an item.",
         )
-    if entry.taxation_item_of is not None and line.parent_id != entry.taxation_item_of:
+    if line.parent_id != item:
         return Code.TAXATION_ITEM_OF_ANOTHER_ITEM, (
-            f"Line {line.pk} is the tax of line {line.parent_id}, not of line "
-            f"{entry.taxation_item_of}."
+            f"Line {line.pk} is the tax of line {line.parent_id}, not of line {item}."
         )
     return None
 
