@@ -71,8 +71,13 @@ def _user_sql() -> str:
     """A user's row, with `permission_names` (`_held_permissions_sql`, joined). The user's id
     is each of its three parameters."""
     user = get_user_model()._meta
+    # The columns by name, not `u.*`: a prepared statement (settings.DATABASES) whose result
+    # gained a column, once a migration added one to the table, would fail until reconnected.
+    columns = ", ".join(
+        f"u.{connection.ops.quote_name(field.column)}" for field in user.concrete_fields
+    )
     return (
-        f"SELECT u.*, ({_held_permissions_sql(joined=True)}) AS permission_names "
+        f"SELECT {columns}, ({_held_permissions_sql(joined=True)}) AS permission_names "
         f"FROM {_table(user)} u WHERE u.{_column(user, user.pk.name)} = %s"
     )
 

@@ -63,6 +63,15 @@ def test_connections_are_kept_for_a_minute_and_checked_before_reuse():
     assert database_setting("CONN_MAX_AGE", DJANGO_CONN_MAX_AGE="0") == "0"
 
 
+def test_postgresql_statements_are_prepared_unless_a_pooler_cannot_keep_them():
+    url = "postgres://billing@db.example.com:5432/billing"
+    options = database_setting("OPTIONS", DATABASE_URL=url, DJANGO_DB_PREPARED_STATEMENTS="")
+    assert options == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    off = database_setting("OPTIONS", DATABASE_URL=url, DJANGO_DB_PREPARED_STATEMENTS="0")
+    assert off == "{}"
+    assert "server_side_binding" not in database_setting("OPTIONS", DATABASE_URL="sqlite:///x")
+
+
 @pytest.mark.parametrize("value", ["-1", "1.5", "ten", "\u0661"])
 def test_an_unreadable_number_of_seconds_is_refused(value):
     result = manage("check", DJANGO_CONN_MAX_AGE=value)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from billing import paging
 from billing.models import BillingDocument, Invoice, LineItem
+from tests.conftest import postgresql_only
 from tests.factories import (
     AccountFactory,
     DebitMemoFactory,
@@ -179,6 +180,23 @@ def test_all_invoices_counts_to_10000_and_then_says_so(clerk_client, monkeypatch
     monkeypatch.setattr(paging, "COUNT_LIMIT", 10_000)
     html = clerk_client.get("/billing/invoices/?status=Posted").text
     assert "<caption>50 of 61 invoices</caption>" in html
+
+
+@postgresql_only
+def test_a_kept_connection_runs_a_pages_queries_as_prepared_statements(clerk_client):
+    """Prepared, a query is not planned again each time it is asked (settings.DATABASES)."""
+    invoice = InvoiceFactory(number="INV00000042")
+    add_line(invoice, amount="100.00")
+    for _ in range(6):
+        assert clerk_client.get(f"/billing/invoices/{invoice.number}/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    tables = ["django_session", "auth_user", "billing_billingdocument", "billing_lineitem"]
+    for table in tables:
+        assert any(f'FROM "{table}"' in statement for statement in prepared), table
+    # Parameters are sent apart from the SQL, never written into it.
+    assert all("INV" not in statement for statement in prepared)
 
 
 @pytest.mark.parametrize(
