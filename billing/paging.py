@@ -113,11 +113,19 @@ class KeysetPage:
 
 
 def keyset_page(
-    queryset: QuerySet, *, keyset: Keyset, cursor: Cursor | None = None, per_page: int = PER_PAGE
+    queryset: QuerySet,
+    *,
+    keyset: Keyset,
+    cursor: Cursor | None = None,
+    per_page: int = PER_PAGE,
+    counted: QuerySet | None = None,
 ) -> KeysetPage:
     """One page of `queryset` in `keyset`'s order, and the bounded count: two queries, however
-    deep the page."""
-    count = queryset.order_by()[: COUNT_LIMIT + 1].count()
+    deep the page. `counted`, when given, is counted instead: the same rows without what only
+    shows them. All Invoices' rows join each document's account for its name; counted with
+    that join, the thousand rows looked up a thousand accounts, half of the page's time."""
+    counted = queryset if counted is None else counted
+    count = counted.order_by()[: COUNT_LIMIT + 1].count()
     if cursor is not None:
         queryset = queryset.filter(keyset.beyond(cursor.values, newer=cursor.newer))
     if cursor is not None and cursor.newer:

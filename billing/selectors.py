@@ -42,16 +42,12 @@ ACCOUNT_IDS_LIMIT = 1000
 LIST_COLUMNS = ("number", "date", "due_date", "status", "currency", "amount", "balance")
 
 
-def document_list(
+def document_search(
     kind: DocumentKind = INVOICES, *, q: str = "", status: str = ""
 ) -> QuerySet[BillingDocument]:
-    """All Invoices or All Debit Memos, newest first, searched by number and account (SPEC C5,
-    D1), as rows of `LIST_COLUMNS` and the account's `account_number` and `account_name`. A
-    search reads the accounts it names first (one query), then the documents."""
-    documents = BillingDocument.objects.filter(type=kind.type).values(
-        *LIST_COLUMNS, account_number=F("account__number"), account_name=F("account__name")
-    )
-    documents = documents.order_by(*DOCUMENT_ORDER.newest_first)
+    """The documents of `kind` that a search finds by number and account (SPEC C5, D1), in no
+    order. A search reads the accounts it names first (one query)."""
+    documents = BillingDocument.objects.filter(type=kind.type)
     if q := q.strip():
         found = Q(account__in=_accounts_named(q))
         if NUMBER_PART.fullmatch(q):
@@ -60,6 +56,21 @@ def document_list(
     if status:
         documents = documents.filter(status=status)
     return documents
+
+
+def document_rows(documents: QuerySet[BillingDocument]) -> QuerySet[BillingDocument]:
+    """`documents` newest first, as rows of `LIST_COLUMNS` and the account's `account_number`
+    and `account_name`."""
+    return documents.values(
+        *LIST_COLUMNS, account_number=F("account__number"), account_name=F("account__name")
+    ).order_by(*DOCUMENT_ORDER.newest_first)
+
+
+def document_list(
+    kind: DocumentKind = INVOICES, *, q: str = "", status: str = ""
+) -> QuerySet[BillingDocument]:
+    """All Invoices or All Debit Memos: the rows of the documents the search finds."""
+    return document_rows(document_search(kind, q=q, status=status))
 
 
 def _accounts_named(q: str) -> list[int] | QuerySet[Account]:

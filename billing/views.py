@@ -28,11 +28,16 @@ def document_list(request: HttpRequest, kind: DocumentKind) -> HttpResponse:
     )
     # A search that cannot be read finds nothing (its message says why) rather than everything.
     if search.is_valid():
-        documents = selectors.document_list(kind, **search.cleaned_data)
+        found = selectors.document_search(kind, **search.cleaned_data)
     else:
-        documents = selectors.document_list(kind).none()
+        found = selectors.document_search(kind).none()
     pages = PageForm(request.GET, keyset=selectors.DOCUMENT_ORDER)
-    page = keyset_page(documents, keyset=selectors.DOCUMENT_ORDER, cursor=pages.cursor())
+    page = keyset_page(
+        selectors.document_rows(found),
+        keyset=selectors.DOCUMENT_ORDER,
+        cursor=pages.cursor(),
+        counted=found,
+    )
     context = {
         "kind": kind,
         "page": page,

@@ -199,6 +199,38 @@ def test_a_kept_connection_runs_a_pages_queries_as_prepared_statements(clerk_cli
     assert all("INV" not in statement for statement in prepared)
 
 
+def test_all_invoices_counts_the_documents_without_joining_their_accounts(clerk_client):
+    InvoiceFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as captured:
+        html = clerk_client.get("/billing/invoices/?status=Posted").text
+    (count,) = [query["sql"] for query in captured if query["sql"].startswith("SELECT COUNT(*)")]
+    assert "JOIN" not in count
+    assert "<caption>3 invoices</caption>" in html
+
+
+def test_each_row_escapes_the_account_and_labels_its_cells_for_a_phone(clerk_client):
+    account = AccountFactory(number="A<1>&", name='<script>alert("x")</script> & Co')
+    invoice = InvoiceFactory(number="INV00000007", account=account, currency="JPY")
+    add_line(invoice, amount="1234567")
+    html = clerk_client.get("/billing/invoices/").text
+    (row,) = re.findall(r"<tbody>\s*(<tr>.*?</tr>)\s*</tbody>", html, re.S)
+    assert "<script>" not in row
+    assert "<bdi>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co</bdi>" in row
+    assert '<span class="text-body-secondary">A&lt;1&gt;&amp;</span>' in row
+    labels = re.findall(r'<td[^>]* data-label="([^"]*)">', row)
+    assert labels == [
+        "Invoice",
+        "Account",
+        "Invoice date",
+        "Due date",
+        "Status",
+        "Currency",
+        "Amount",
+        "Balance",
+    ]
+    assert '<td class="amount" data-label="Amount">1,234,567</td>' in row
+
+
 @pytest.mark.parametrize(
     "query",
     [
