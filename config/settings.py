@@ -77,9 +77,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that it compresses what every other middleware made. Django's GZipMiddleware
-    # pads each response with random bytes against BREACH-style guessing of its secrets.
-    "django.middleware.gzip.GZipMiddleware",
+    # First, so that it compresses what every other middleware made: Django's GZipMiddleware,
+    # which pads each response with random bytes against BREACH-style guessing of its secrets,
+    # at a lower level (config.middleware).
+    "config.middleware.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "billing.middleware.NoStoreMiddleware",
