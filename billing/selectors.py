@@ -58,7 +58,7 @@ def document_search(
     return documents
 
 
-def document_rows(documents: QuerySet[BillingDocument]) -> QuerySet[BillingDocument]:
+def list_rows(documents: QuerySet[BillingDocument]) -> QuerySet[BillingDocument]:
     """`documents` newest first, as rows of `LIST_COLUMNS` and the account's `account_number`
     and `account_name`."""
     return documents.values(
@@ -70,7 +70,7 @@ def document_list(
     kind: DocumentKind = INVOICES, *, q: str = "", status: str = ""
 ) -> QuerySet[BillingDocument]:
     """All Invoices or All Debit Memos: the rows of the documents the search finds."""
-    return document_rows(document_search(kind, q=q, status=status))
+    return list_rows(document_search(kind, q=q, status=status))
 
 
 def _accounts_named(q: str) -> list[int] | QuerySet[Account]:

@@ -33,7 +33,7 @@ def document_list(request: HttpRequest, kind: DocumentKind) -> HttpResponse:
         found = selectors.document_search(kind).none()
     pages = PageForm(request.GET, keyset=selectors.DOCUMENT_ORDER)
     page = keyset_page(
-        selectors.document_rows(found),
+        selectors.list_rows(found),
         keyset=selectors.DOCUMENT_ORDER,
         cursor=pages.cursor(),
         counted=found,

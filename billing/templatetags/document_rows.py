@@ -20,7 +20,7 @@ register = template.Library()
 
 @register.simple_tag
 def document_rows(rows: list[dict], kind: DocumentKind, detail_url: str) -> SafeString:
-    """The table rows of `rows` (`selectors.document_list`'s), each number linking to
+    """The table rows of `rows` (`selectors.list_rows`), each number linking to
     `detail_url` followed by the number (a number needs no quoting in a URL)."""
     name, detail_url = escape(kind.name), escape(detail_url)
     return mark_safe("".join([_row(row, name, detail_url) for row in rows]))
