@@ -22,6 +22,12 @@ def serious_violations(page) -> list[str]:
     # product's Content Security Policy stays as strict as it is everywhere else.
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE.read_text())
+    # A dialog fading in is still translucent: checked then, its text's contrast depends on
+    # how far the fade has gone. Check once every transition has ended.
+    page.wait_for_function(
+        "() => document.getAnimations()"
+        ".every(a => !(a instanceof CSSTransition) || a.playState === 'finished')"
+    )
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} "
