@@ -22,6 +22,12 @@ postgresql_only = pytest.mark.skipif(
     "set DATABASE_URL=postgres://... to run it",
 )
 
+postgresql_copy = pytest.mark.skipif(
+    "not config.getoption('--postgresql')",
+    reason="the import copies rows in by a thread of its own on PostgreSQL only; "
+    "set DATABASE_URL=postgres://... to run it",
+)
+
 postgresql_indexes = pytest.mark.skipif(
     "not config.getoption('--postgresql')",
     reason="checks the plans of PostgreSQL-only indexes; set DATABASE_URL=postgres://... to run it",

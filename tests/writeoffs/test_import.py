@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
 from billing.parsing import RefusedNumber
+from tests.conftest import postgresql_copy
 from tests.factories import AccountFactory, AccountingCodeFactory, InvoiceFactory
 from writeoffs.importing import (
     ImportRefused,
@@ -25,6 +26,7 @@ from writeoffs.importing import (
     file_import,
     import_json_parse,
     streaming,
+    writing,
 )
 from writeoffs.importing.fields import MAX_PROBLEMS
 from writeoffs.importing.writing import Writer
@@ -809,6 +811,9 @@ def batches_of_two(monkeypatch):
 
     def documents(self, batch):
         write(self, batch)
+        # The rows of a batch are written while the next one is made: write them now.
+        self.inserts.start()
+        self.inserts.wait()
         counts.append(BillingDocument.objects.count())
 
     monkeypatch.setattr(Writer, "documents", documents)
@@ -927,6 +932,76 @@ def test_a_failed_write_stops_the_reading_ahead(monkeypatch, tmp_path):
         file_import(path=as_file(invoices(10), tmp_path / "invoices.json"))
 
     assert "import-read-ahead" not in [thread.name for thread in threading.enumerate()]
+
+
+def copying_threads() -> list[str]:
+    return [
+        thread.name for thread in threading.enumerate() if thread.name.startswith("import-copy")
+    ]
+
+
+@postgresql_copy
+def test_a_refusal_by_the_database_while_copying_is_raised_and_nothing_is_imported(
+    monkeypatch, tmp_path
+):
+    # Another import commits INV00000003 after this one has looked for it: the database refuses
+    # the copy of the second batch, in the copying thread.
+    InvoiceFactory(number="INV00000003")
+    before = row_counts()
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+    look_up = writing._rows
+    monkeypatch.setattr(
+        writing,
+        "_rows",
+        lambda model, name, values: (
+            {} if model is BillingDocument else look_up(model, name, values)
+        ),
+    )
+
+    with pytest.raises(CommandError, match="another import created some of the same"):
+        call_command(
+            "import_invoices",
+            str(as_file(invoices(6), tmp_path / "invoices.json")),
+            stdout=io.StringIO(),
+        )
+
+    assert row_counts() == before
+    assert copying_threads() == []
+
+
+@postgresql_copy
+def test_an_error_while_a_batch_is_copied_is_raised_and_waits_for_the_copy(monkeypatch, tmp_path):
+    before = row_counts()
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+    create = Writer._create_documents
+
+    def create_documents(self, documents, new_accounts):
+        if documents[0].number == "INV00000003":  # the first batch is being copied in
+            raise RuntimeError("a fault of this process")
+        return create(self, documents, new_accounts)
+
+    monkeypatch.setattr(Writer, "_create_documents", create_documents)
+
+    with pytest.raises(RuntimeError, match="a fault of this process"):
+        file_import(path=as_file(invoices(6), tmp_path / "invoices.json"))
+
+    assert row_counts() == before
+    assert copying_threads() == []
+
+
+@postgresql_copy
+def test_the_keys_are_checked_at_the_commit_again_after_an_import(tmp_path):
+    # The import has the database check its rows' keys as each batch is copied in; the rest of
+    # the transaction has them checked at the commit again, as Django declares them.
+    file_import(path=as_file(invoices(3), tmp_path / "invoices.json"))
+    line = LineItem.objects.filter(kind=LineItem.Kind.TAX).first()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE billing_lineitem SET accounting_code_id = -1 WHERE id = %s", [line.pk]
+        )
+        with pytest.raises(IntegrityError, match="accounting_code_id"):
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_problems_past_the_first_thousand_are_counted_not_listed(tmp_path):

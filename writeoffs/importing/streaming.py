@@ -27,20 +27,25 @@ def import_members(reader: Reader, members: Members) -> ImportReport:
     stops at the first problem (the caller rolls back); checking goes on to the end."""
     writer = Writer(reader)
     keys, codes_read = set(), False
-    for key, value in members():
-        keys.add(key)
-        if key == "accounting_codes" and not codes_read:
-            writer.accounting_codes(read_accounting_codes(reader, value))
-            codes_read = True
-        elif key == "reason_codes":
-            writer.reason_codes(read_reason_codes(reader, value))
-        elif key == "documents":
-            if not codes_read:
-                writer.accounting_codes(_accounting_codes_after_documents(reader, members))
+    try:
+        for key, value in members():
+            keys.add(key)
+            if key == "accounting_codes" and not codes_read:
+                writer.accounting_codes(read_accounting_codes(reader, value))
                 codes_read = True
-            for batch, problems in _read_ahead(document_batches(value, BATCH_SIZE)):
-                reader.add(*problems)
-                writer.documents(batch)
+            elif key == "reason_codes":
+                writer.reason_codes(read_reason_codes(reader, value))
+            elif key == "documents":
+                if not codes_read:
+                    writer.accounting_codes(_accounting_codes_after_documents(reader, members))
+                    codes_read = True
+                for batch, problems in _read_ahead(document_batches(value, BATCH_SIZE)):
+                    reader.add(*problems)
+                    writer.documents(batch)
+        writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
     if None in keys or "documents" not in keys:
         reader.only("top level", "must be a JSON object with a documents list (C7)")
     return writer.report

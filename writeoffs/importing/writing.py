@@ -1,6 +1,8 @@
 """Checking the file against the database, and writing it, a batch of documents at a time."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import connection, models
@@ -78,6 +80,7 @@ class Writer:
         self.missing_codes: set[str] = set()  # codes lines name that are nowhere
         # Accounts by number: their id, and their name if they were in the database before.
         self.accounts: dict[str, tuple[int, str | None]] = {}
+        self.inserts = Inserts()
 
     @property
     def writing(self) -> bool:
@@ -101,6 +104,7 @@ class Writer:
 
     def documents(self, documents: Sequence[Document]) -> None:
         """Check a batch of documents against the database; write it if all is well so far."""
+        self.inserts.wait()
         numbers = _rows(BillingDocument, "number", (document.number for document in documents))
         self._look_up_codes(documents)
         self._look_up_accounts(documents)
@@ -115,8 +119,27 @@ class Writer:
                 self.report.skipped.append(f"{document.number} exists already; left unchanged.")
             else:
                 new.append(document)
-        document_ids = self._create_documents(new)
-        self.report.lines += _create_lines(new, document_ids, self.code_ids)
+        new_accounts = self._new_accounts(new)
+        self.inserts.draw(
+            {
+                Account: len(new_accounts),
+                BillingDocument: len(new),
+                LineItem: sum(len(document.lines) for document in new),
+            }
+        )
+        self.inserts.start()
+        document_ids = self._create_documents(new, new_accounts)
+        self.report.lines += _create_lines(self.inserts, new, document_ids, self.code_ids)
+
+    def finish(self) -> None:
+        """Write what is left to write, once the last batch has been read."""
+        if self.writing:
+            self.inserts.start()
+        self.inserts.close()
+
+    def abandon(self) -> None:
+        """Stop writing after an error; see `Inserts.abandon`."""
+        self.inserts.abandon()
 
     def _look_up_codes(self, documents: Sequence[Document]) -> None:
         named = {
@@ -154,14 +177,19 @@ class Writer:
                 f'account {document.account_number} is named "{name}" in the database',
             )
 
-    def _create_documents(self, documents: list[Document]) -> dict[str, int]:
-        """Insert the documents, and the accounts they name that are new; ids by number."""
+    def _new_accounts(self, documents: list[Document]) -> dict[str, tuple[str, str | None]]:
         new_accounts = {}
         for document in documents:
             number = document.account_number
             if number not in self.accounts and number not in new_accounts:
                 new_accounts[number] = (number, document.account_name)
-        ids = _insert(Account, ACCOUNT_COLUMNS, list(new_accounts.values()))
+        return new_accounts
+
+    def _create_documents(
+        self, documents: list[Document], new_accounts: dict[str, tuple[str, str | None]]
+    ) -> dict[str, int]:
+        """Insert the documents, and the accounts they name that are new; ids by number."""
+        ids = self.inserts.insert(Account, ACCOUNT_COLUMNS, list(new_accounts.values()))
         self.accounts |= {
             number: (id_, None) for number, id_ in zip(new_accounts, ids, strict=True)
         }
@@ -180,7 +208,7 @@ class Writer:
             )
             for document in documents
         ]
-        ids = _insert(BillingDocument, DOCUMENT_COLUMNS, rows)
+        ids = self.inserts.insert(BillingDocument, DOCUMENT_COLUMNS, rows)
         self.report.documents += [document.number for document in documents]
         return {document.number: id_ for document, id_ in zip(documents, ids, strict=True)}
 
@@ -204,7 +232,10 @@ def _create_new(
 
 
 def _create_lines(
-    documents: list[Document], document_ids: dict[str, int], code_ids: dict[str, int]
+    inserts: "Inserts",
+    documents: list[Document],
+    document_ids: dict[str, int],
+    code_ids: dict[str, int],
 ) -> int:
     """Insert the lines a level at a time, so that every parent exists before its children."""
     line_ids: dict[tuple[str, str], int] = {}  # by document number and ref
@@ -231,7 +262,7 @@ def _create_lines(
                         code_ids.get(line.codes.get("revenue_code")),
                     )
                 )
-        line_ids |= zip(keys, _insert(LineItem, LINE_COLUMNS, rows), strict=True)
+        line_ids |= zip(keys, inserts.insert(LineItem, LINE_COLUMNS, rows), strict=True)
     return len(line_ids)
 
 
@@ -262,33 +293,139 @@ LINE_COLUMNS = (
 )
 
 
-def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> list[int]:
-    """Insert `rows`, each the values of `columns` (attribute names); their ids, in order.
+class Inserts:
+    """Rows inserted a batch behind: on PostgreSQL, while this thread makes a batch's rows,
+    a thread of its own copies in the rows of the batch before.
 
-    PostgreSQL takes them by COPY, their ids drawn from the table's sequence first (lines name
-    their parents by id). `bulk_create` would spend some 40 microseconds of Python on each row
-    (a model instance, each field prepared and adapted): most of the time of an import of
-    100,000 invoices, which has 870,000 lines. Other databases (SQLite) use `bulk_create`.
+    PostgreSQL takes rows by COPY, their ids drawn from the tables' sequences first (`draw`,
+    for a whole batch while the database is idle; lines name their parents by id).
+    `bulk_create` would spend some 40 microseconds of Python on each row (a model instance,
+    each field prepared and adapted): most of the time of an import of 100,000 invoices, which
+    has 870,000 lines. The database checks the foreign keys of the rows it is given as each
+    COPY ends (the tables' keys are set IMMEDIATE for the import), so that this check, four
+    tenths of the database's work, runs beside the reading of the file rather than alone at the
+    commit. Other databases (SQLite) insert at once, by `bulk_create`.
+
+    The copying thread uses this thread's connection, in its transaction: this thread does not
+    use it from `start` until `wait` has returned.
     """
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        return [obj.pk for obj in model.objects.bulk_create(objs)]
-    table = model._meta.db_table
-    names = ", ".join(
-        connection.ops.quote_name(model._meta.get_field(name).column) for name in ("id", *columns)
-    )
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        # The sequence is looked up once (a subquery), not for each id: looked up for each, it
-        # costs the database ten times what drawing the ids does.
+
+    TABLES = (Account, BillingDocument, LineItem)
+
+    def __init__(self):
+        self.postgresql = connection.vendor == "postgresql"
+        self.ids: dict[type[models.Model], Iterator[int]] = {}
+        self.queued: list[tuple[type[models.Model], Sequence[str], list[tuple]]] = []
+        self.copying: Future | None = None
+        self.thread: ThreadPoolExecutor | None = None
+        self.foreign_keys = ""
+        if self.postgresql:
+            self.foreign_keys = _deferred_foreign_keys(self.TABLES)
+            self._set_constraints("IMMEDIATE")
+
+    def draw(self, counts: dict[type[models.Model], int]) -> None:
+        """Draw the ids that the next `insert`s of each model (`counts[model]` rows in all)
+        give their rows."""
+        if not self.postgresql:
+            return
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            for model, count in counts.items():
+                # The sequence is looked up once (a subquery), not for each id: looked up for
+                # each, it costs the database ten times what drawing the ids does.
+                cursor.execute(
+                    "SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')::regclass)) "
+                    "FROM generate_series(1, %s)",
+                    [model._meta.db_table, count],
+                )
+                self.ids[model] = iter([id_ for (id_,) in cursor.fetchall()])
+
+    def insert(
+        self, model: type[models.Model], columns: Sequence[str], rows: list[tuple]
+    ) -> list[int]:
+        """Insert `rows`, each the values of `columns` (attribute names); their ids, in order.
+        On PostgreSQL the rows are queued, for the next `start` to write."""
+        if not rows:
+            return []
+        if not self.postgresql:
+            objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+            return [obj.pk for obj in model.objects.bulk_create(objs)]
+        ids = [next(self.ids[model]) for _ in rows]
+        rows = [(id_, *row) for id_, row in zip(ids, rows, strict=True)]
+        self.queued.append((model, columns, rows))
+        return ids
+
+    def start(self) -> None:
+        """Start copying the queued rows in."""
+        if not self.queued:
+            return
+        self.wait()
+        queued, self.queued = self.queued, []
+        if self.thread is None:
+            self.thread = ThreadPoolExecutor(1, thread_name_prefix="import-copy")
+        self.copying = self.thread.submit(_copy, connection.connection, queued)
+
+    def wait(self) -> None:
+        """Wait until the rows being copied are in; raise the database's error if it refused
+        them."""
+        copying, self.copying = self.copying, None
+        if copying is not None:
+            with connection.wrap_database_errors:
+                copying.result()
+
+    def close(self) -> None:
+        """Wait for the rows being copied, and give the tables' keys back their deferred
+        check."""
+        try:
+            self.wait()
+        finally:
+            self._end_thread()
+        if self.postgresql:
+            self._set_constraints("DEFERRED")
+
+    def abandon(self) -> None:
+        """After an error: wait for the rows being copied, whatever comes of them (the error
+        raised already matters more), and copy nothing more."""
+        if self.copying is not None:
+            futures.wait([self.copying])
+        self.copying = None
+        self.queued = []
+        self._end_thread()
+
+    def _end_thread(self) -> None:
+        if self.thread is not None:
+            self.thread.shutdown()
+            self.thread = None
+
+    def _set_constraints(self, mode: str) -> None:
+        if self.foreign_keys:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} {mode}")
+
+
+def _deferred_foreign_keys(models_: Sequence[type[models.Model]]) -> str:
+    """The foreign keys of the tables of `models_` that are checked at the commit, as a list
+    for SET CONSTRAINTS (each name quoted by the database)."""
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')::regclass)) "
-            "FROM generate_series(1, %s)",
-            [table, len(rows)],
+            "SELECT string_agg(format('%%I.%%I', n.nspname, c.conname), ', ' ORDER BY c.conname) "
+            "FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+            "WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f' AND c.condeferred",
+            [[model._meta.db_table for model in models_]],
         )
-        ids = [id_ for (id_,) in cursor.fetchall()]
-        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
-            for id_, row in zip(ids, rows, strict=True):
-                copy.write_row((id_, *row))
-    return ids
+        (names,) = cursor.fetchone()
+    return names or ""
+
+
+def _copy(raw_connection, queued: list[tuple[type[models.Model], Sequence[str], list[tuple]]]):
+    """COPY each of `queued` (a model, its columns, rows with their ids first) into its table,
+    on `raw_connection` (a psycopg connection)."""
+    with raw_connection.cursor() as cursor:
+        for model, columns, rows in queued:
+            names = ", ".join(
+                connection.ops.quote_name(model._meta.get_field(name).column)
+                for name in ("id", *columns)
+            )
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
