@@ -14,8 +14,9 @@ from writeoffs.importing.fields import Reader
 from writeoffs.importing.reading import CODE_FIELD, Document, Kind
 from writeoffs.models import ReasonCode
 
-#: Lines are inserted a level at a time, parents first: the database checks each new line's
-#: parent when it is inserted.
+#: Lines are made a level at a time, parents first: a line names its parent by id, which SQLite
+#: gives only once the parent is inserted, and checks each new line's parent as it is inserted
+#: (PostgreSQL, as the statement that inserts it ends).
 LEVELS = [(Kind.CHARGE,), (Kind.TAX, Kind.DISCOUNT), (Kind.DISCOUNT_TAX,)]
 
 
@@ -330,14 +331,8 @@ class Inserts:
             return
         with connection.cursor() as cursor, connection.wrap_database_errors:
             for model, count in counts.items():
-                # The sequence is looked up once (a subquery), not for each id: looked up for
-                # each, it costs the database ten times what drawing the ids does.
-                cursor.execute(
-                    "SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')::regclass)) "
-                    "FROM generate_series(1, %s)",
-                    [model._meta.db_table, count],
-                )
-                self.ids[model] = iter([id_ for (id_,) in cursor.fetchall()])
+                if count:
+                    self.ids[model] = iter(_draw_ids(cursor, model._meta.db_table, count))
 
     def insert(
         self, model: type[models.Model], columns: Sequence[str], rows: list[tuple]
@@ -351,7 +346,12 @@ class Inserts:
             return [obj.pk for obj in model.objects.bulk_create(objs)]
         ids = [next(self.ids[model]) for _ in rows]
         rows = [(id_, *row) for id_, row in zip(ids, rows, strict=True)]
-        self.queued.append((model, columns, rows))
+        if self.queued and self.queued[-1][:2] == (model, columns):
+            # One COPY for all of a batch's lines, children after their parents: the keys
+            # are checked as the statement ends, when every row of it is in.
+            self.queued[-1][2].extend(rows)
+        else:
+            self.queued.append((model, columns, rows))
         return ids
 
     def start(self) -> None:
@@ -400,6 +400,27 @@ class Inserts:
         if self.foreign_keys:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} {mode}")
+
+
+#: `count` ids from the sequence of `table`'s id. The sequence is looked up once (a subquery),
+#: not for each id: looked up for each, it costs the database ten times what drawing does.
+DRAW_IDS = (
+    "SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')::regclass)) "
+    "FROM generate_series(1, %s)"
+)
+
+
+def _draw_ids(cursor, table: str, count: int) -> Sequence[int]:
+    """`count` new ids for `table`'s rows. They are nearly always one run of numbers, drawn
+    and sent back as two; when another session drew ids of the same table meanwhile, they
+    are drawn again one by one (the first are left unused, as a rolled-back insert leaves
+    them)."""
+    cursor.execute(f"SELECT min(id), max(id) FROM ({DRAW_IDS}) AS drawn (id)", [table, count])
+    first, last = cursor.fetchone()
+    if last - first + 1 == count:
+        return range(first, last + 1)
+    cursor.execute(DRAW_IDS, [table, count])
+    return [id_ for (id_,) in cursor.fetchall()]
 
 
 def _deferred_foreign_keys(models_: Sequence[type[models.Model]]) -> str:
