@@ -87,10 +87,13 @@ def _accounts_named(q: str) -> list[int] | QuerySet[Account]:
     return accounts if len(ids) > ACCOUNT_IDS_LIMIT else ids
 
 
-def document_get(kind: DocumentKind, number: str) -> BillingDocument:
+def document_get(kind: DocumentKind, number: str, **annotations) -> BillingDocument:
     """The document of that kind and number, or 404: an invoice's number under debit memos
-    (or the other way round) is not found."""
+    (or the other way round) is not found. `annotations` are read with it: what a page shows
+    about the document beyond billing."""
     documents = BillingDocument.objects.filter(type=kind.type).select_related("account")
+    if annotations:
+        documents = documents.annotate(**annotations)
     return get_object_or_404(documents, number=number)
 
 

@@ -49,7 +49,7 @@ class HtmxHttpRequest(HttpRequest):
 @login_required
 @permission_required(VIEW_DOCUMENTS, raise_exception=True)
 def document_detail(request: HttpRequest, kind: DocumentKind, number: str) -> HttpResponse:
-    document = billing_selectors.document_get(kind, number)
+    document = selectors.document_for_page(kind, number)
     return render(
         request,
         "billing/document_detail.html",
@@ -57,7 +57,9 @@ def document_detail(request: HttpRequest, kind: DocumentKind, number: str) -> Ht
             "kind": kind,
             "document": document,
             "lines": billing_selectors.document_lines(document),
-            "credit_memos": selectors.document_credit_memos(document),
+            "credit_memos": (
+                selectors.document_credit_memos(document) if document.written_off else []
+            ),
             "reversed_memo": selectors.reversed_credit_memo(document),
             "write_off_refusal": _write_off_refusal(document, request.user),
         },

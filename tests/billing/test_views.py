@@ -366,13 +366,13 @@ def test_invoice_page_queries_are_the_same_for_1_and_200_lines(clerk_client):
     )
 
 
-def test_the_page_of_a_document_never_written_off_takes_five_queries(
+def test_the_page_of_a_document_never_written_off_takes_four_queries(
     clerk_client, django_assert_num_queries
 ):
     add_line(InvoiceFactory(number="INV00000001"))
-    # session, user with their permissions, the document, its lines, its credit memos (none,
-    # so no reason code or reversal is read)
-    with django_assert_num_queries(5):
+    # session, user with their permissions, the document (which says it has no credit memo,
+    # so none is read), its lines
+    with django_assert_num_queries(4):
         clerk_client.get("/billing/invoices/INV00000001/")
 
 

@@ -583,3 +583,21 @@ def test_the_dialog_counts_down_the_characters_left_for_the_comment(clerk_client
     html = clerk_client.get(DIALOG, **HTMX).text
     assert '<div class="form-text" id="id_comment_left">255 characters left</div>' in html
     assert 'aria-describedby="id_comment_error id_comment_left"' in html
+
+
+def test_the_invoice_page_reads_credit_memos_only_for_a_document_written_off(
+    clerk_client, clerk, invoice
+):
+    document, charge, *_ = invoice
+    page = "/billing/invoices/INV00000101/"
+
+    with CaptureQueriesContext(connection) as queries:
+        assert clerk_client.get(page).status_code == 200
+    # The document's query asks whether it has any (a subquery); no query reads them.
+    read = [query["sql"] for query in queries.captured_queries]
+    assert not any(sql.startswith('SELECT "writeoffs_creditmemo".') for sql in read)
+    assert any('EXISTS(SELECT 1 AS "a" FROM "writeoffs_creditmemo"' in sql for sql in read)
+
+    memo = write_off(document, clerk, [(charge, "5.00")])
+
+    assert memo.number in clerk_client.get(page).content.decode()
