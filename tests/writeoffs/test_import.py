@@ -1021,6 +1021,20 @@ def test_ids_are_drawn_as_one_run_or_else_one_by_one(step, ids):
         assert list(writing._draw_ids(cursor, "drawn", 3)) == ids
 
 
+def test_text_that_copy_escapes_is_stored_as_the_file_gives_it(tmp_path):
+    # Tabs, line breaks and backslashes separate and escape COPY's columns and rows, and "\\N"
+    # is its NULL: each is written as the file gives it, in every table the import copies to.
+    odd = 'Tab\there, line\nbreak, CR\r, back\\slash, \\N, "quoted", Ünïcödé, 😀'
+    data = example()
+    data["documents"][0]["account"]["name"] = odd
+    example_lines(data)[0]["description"] = odd
+
+    file_import(path=as_file(data, tmp_path / "invoices.json"))
+
+    assert Account.objects.get(number=data["documents"][0]["account"]["number"]).name == odd
+    assert LineItem.objects.get(position=0).description == odd
+
+
 def test_problems_past_the_first_thousand_are_counted_not_listed(tmp_path):
     data = example()
     data["documents"][0]["lines"] = [charge(n, amount="1.001") for n in range(1200)]

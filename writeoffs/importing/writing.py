@@ -5,6 +5,7 @@ from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import psycopg.copy
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
@@ -316,13 +317,15 @@ class Inserts:
     def __init__(self):
         self.postgresql = connection.vendor == "postgresql"
         self.ids: dict[type[models.Model], Iterator[int]] = {}
-        self.queued: list[tuple[type[models.Model], Sequence[str], list[tuple]]] = []
+        self.queued: list[tuple[type[models.Model], Sequence[str], list[bytes]]] = []
         self.copying: Future | None = None
         self.thread: ThreadPoolExecutor | None = None
         self.foreign_keys = ""
         if self.postgresql:
             self.foreign_keys = _deferred_foreign_keys(self.TABLES)
             self._set_constraints("IMMEDIATE")
+            # Formats the rows (the connection's adapters and encoding); it sends nothing.
+            self.cursor = connection.connection.cursor()
 
     def draw(self, counts: dict[type[models.Model], int]) -> None:
         """Draw the ids that the next `insert`s of each model (`counts[model]` rows in all)
@@ -345,13 +348,18 @@ class Inserts:
             objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
             return [obj.pk for obj in model.objects.bulk_create(objs)]
         ids = [next(self.ids[model]) for _ in rows]
-        rows = [(id_, *row) for id_, row in zip(ids, rows, strict=True)]
-        if self.queued and self.queued[-1][:2] == (model, columns):
-            # One COPY for all of a batch's lines, children after their parents: the keys
-            # are checked as the statement ends, when every row of it is in.
-            self.queued[-1][2].extend(rows)
-        else:
-            self.queued.append((model, columns, rows))
+        if not (self.queued and self.queued[-1][:2] == (model, columns)):
+            self.queued.append((model, columns, []))
+        # One COPY for all of a batch's lines, children after their parents: the keys are
+        # checked as the statement ends, when every row of it is in. The rows are written as
+        # COPY's text here, by psycopg: the copying thread only sends it, and seldom waits
+        # for the interpreter (which the reading of the file keeps busy) while the database
+        # waits for the rows.
+        text = _CopyText()
+        with psycopg.copy.Copy(self.cursor, writer=text) as copy:
+            for id_, row in zip(ids, rows, strict=True):
+                copy.write_row((id_, *row))
+        self.queued[-1][2].extend(text.chunks)
         return ids
 
     def start(self) -> None:
@@ -395,6 +403,8 @@ class Inserts:
         if self.thread is not None:
             self.thread.shutdown()
             self.thread = None
+        if self.postgresql:
+            self.cursor.close()
 
     def _set_constraints(self, mode: str) -> None:
         if self.foreign_keys:
@@ -437,16 +447,26 @@ def _deferred_foreign_keys(models_: Sequence[type[models.Model]]) -> str:
     return names or ""
 
 
-def _copy(raw_connection, queued: list[tuple[type[models.Model], Sequence[str], list[tuple]]]):
-    """COPY each of `queued` (a model, its columns, rows with their ids first) into its table,
-    on `raw_connection` (a psycopg connection)."""
+class _CopyText(psycopg.copy.Writer):
+    """What psycopg would send for the rows of a COPY, kept: `chunks` of its text format."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> None:
+        self.chunks.append(bytes(data))
+
+
+def _copy(raw_connection, queued: list[tuple[type[models.Model], Sequence[str], list[bytes]]]):
+    """COPY each of `queued` (a model, its columns, the text of its rows with their ids
+    first) into its table, on `raw_connection` (a psycopg connection)."""
     with raw_connection.cursor() as cursor:
-        for model, columns, rows in queued:
+        for model, columns, chunks in queued:
             names = ", ".join(
                 connection.ops.quote_name(model._meta.get_field(name).column)
                 for name in ("id", *columns)
             )
             table = connection.ops.quote_name(model._meta.db_table)
             with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for chunk in chunks:
+                    copy.write(chunk)
