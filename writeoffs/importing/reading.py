@@ -53,7 +53,7 @@ ACCOUNT_NAME_LENGTH = _max_length(Account, "name")
 DESCRIPTION_LENGTH = _max_length(LineItem, "description")
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     path: str
     position: int
