@@ -367,10 +367,11 @@ class Inserts:
         if not self.queued:
             return
         self.wait()
-        queued, self.queued = self.queued, []
+        copies = [(_copy_sql(model, columns), chunks) for model, columns, chunks in self.queued]
+        self.queued = []
         if self.thread is None:
             self.thread = ThreadPoolExecutor(1, thread_name_prefix="import-copy")
-        self.copying = self.thread.submit(_copy, connection.connection, queued)
+        self.copying = self.thread.submit(_copy, connection.connection, copies)
 
     def wait(self) -> None:
         """Wait until the rows being copied are in; raise the database's error if it refused
@@ -457,16 +458,19 @@ class _CopyText(psycopg.copy.Writer):
         self.chunks.append(bytes(data))
 
 
-def _copy(raw_connection, queued: list[tuple[type[models.Model], Sequence[str], list[bytes]]]):
-    """COPY each of `queued` (a model, its columns, the text of its rows with their ids
-    first) into its table, on `raw_connection` (a psycopg connection)."""
+def _copy_sql(model: type[models.Model], columns: Sequence[str]) -> str:
+    """The COPY of rows of `model`: its id, then `columns` (attribute names)."""
+    names = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in ("id", *columns)
+    )
+    return f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+
+
+def _copy(raw_connection, copies: list[tuple[str, list[bytes]]]) -> None:
+    """Run each of `copies` (a COPY, and the text of its rows) on `raw_connection` (a psycopg
+    connection). This thread uses nothing of Django's."""
     with raw_connection.cursor() as cursor:
-        for model, columns, chunks in queued:
-            names = ", ".join(
-                connection.ops.quote_name(model._meta.get_field(name).column)
-                for name in ("id", *columns)
-            )
-            table = connection.ops.quote_name(model._meta.db_table)
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for sql, chunks in copies:
+            with cursor.copy(sql) as copy:
                 for chunk in chunks:
                     copy.write(chunk)
