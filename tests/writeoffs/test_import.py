@@ -671,6 +671,18 @@ def test_duplicate_document_number_in_the_file_is_refused():
     ]
 
 
+def test_a_repeated_number_names_the_first_by_its_place_in_the_file():
+    data = example()
+    first = data["documents"][0]
+    data["documents"] = [first, "not an invoice", copy.deepcopy(first), copy.deepcopy(first)]
+
+    assert refusal(data) == [
+        "documents[1]: must be an object",
+        'documents[2].number: "INV00000101" appears already at documents[0].number',
+        'documents[3].number: "INV00000101" appears already at documents[0].number',
+    ]
+
+
 def test_duplicate_codes_in_the_file_are_refused():
     data = example()
     data["accounting_codes"].append({"code": "2500", "name": "Again", "type": "DeferredRevenue"})

@@ -113,6 +113,13 @@ class Reader:
     def objects(self, value: object, path: str) -> Iterable[tuple[str, dict]]:
         """The objects of the JSON list `value`, each with its path; those of an array that is
         being streamed one at a time, as they are read."""
+        objects = self.indexed_objects(value, path)
+        if isinstance(objects, list):
+            return [(item_path, item) for _, item_path, item in objects]
+        return ((item_path, item) for _, item_path, item in objects)
+
+    def indexed_objects(self, value: object, path: str) -> Iterable[tuple[int, str, dict]]:
+        """`objects`, each with its index in the list first."""
         if isinstance(value, JsonArray):
             return self._objects(value, path)
         if not isinstance(value, list):
@@ -120,10 +127,10 @@ class Reader:
             return []
         return list(self._objects(value, path))
 
-    def _objects(self, items: Iterable, path: str) -> Iterator[tuple[str, dict]]:
+    def _objects(self, items: Iterable, path: str) -> Iterator[tuple[int, str, dict]]:
         for index, item in enumerate(items):
             if isinstance(item, dict):
-                yield f"{path}[{index}]", item
+                yield index, f"{path}[{index}]", item
             else:
                 self.problem(f"{path}[{index}]", "must be an object")
 
