@@ -241,7 +241,7 @@ def _read_lines(reader: Reader, value: object, path: str, currency: str | None) 
         return []
     lines = [
         _read_line(reader, line_path, obj, position, currency)
-        for position, (line_path, obj) in enumerate(reader.objects(value, path))
+        for position, line_path, obj in reader.indexed_objects(value, path)
     ]
     _check_parents(reader, lines)
     return lines

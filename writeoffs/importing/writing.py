@@ -334,8 +334,8 @@ class Inserts:
             return
         with connection.cursor() as cursor, connection.wrap_database_errors:
             for model, count in counts.items():
-                if count:
-                    self.ids[model] = iter(_draw_ids(cursor, model._meta.db_table, count))
+                ids = _draw_ids(cursor, model._meta.db_table, count) if count else ()
+                self.ids[model] = iter(ids)
 
     def insert(
         self, model: type[models.Model], columns: Sequence[str], rows: list[tuple]
