@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, QuerySet, prefetch_related_object
 from django.shortcuts import get_object_or_404
 
 from billing import selectors as billing_selectors
-from billing.models import BillingDocument, DocumentKind
+from billing.models import BillingDocument
 from billing.paging import Keyset, number_reader
 from writeoffs.models import CreditMemo, ReasonCode
 
@@ -26,12 +26,12 @@ def reason_code_by_name(name: str) -> ReasonCode | None:
     return ReasonCode.objects.filter(name=name).first()
 
 
-def document_for_page(kind: DocumentKind, number: str) -> BillingDocument:
-    """The document of that kind and number (or 404), knowing whether it was ever written off
-    (`written_off`): its page reads its credit memos only then. Most documents never were, and
-    the look-up that finds none cost that page more Python than the one subquery does."""
-    written_off = Exists(CreditMemo.objects.filter(document=OuterRef("pk")))
-    return billing_selectors.document_get(kind, number, written_off=written_off)
+#: The document of a kind and number (or 404), knowing whether it was ever written off
+#: (`written_off`): its page reads its credit memos only then. Most documents never were, and
+#: the look-up that finds none cost that page more than the one subquery does.
+document_for_page = billing_selectors.DocumentRead(
+    written_off=lambda: Exists(CreditMemo.objects.filter(document=OuterRef("pk")))
+)
 
 
 def document_credit_memos(document: BillingDocument) -> list[CreditMemo]:

@@ -1,0 +1,115 @@
+"""Reads whose SQL the ORM writes once (`billing.compiled`): the same rows as the ORM reads,
+values in their own types on every database, and nothing run for a value it cannot take."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, F
+from django.http import Http404
+
+from billing import selectors
+from billing.compiled import Compiled
+from billing.models import DEBIT_MEMOS, INVOICES, Account, LineItem
+from tests.factories import InvoiceFactory, add_line, invoice_with_all_kinds
+from writeoffs.selectors import document_for_page
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_documents_lines_are_the_rows_the_orm_reads_in_their_types():
+    invoice, *_ = invoice_with_all_kinds()
+    add_line(invoice, amount="0.10", description='It\'s 100% \\N\t"quoted" %s')
+    other, *_ = invoice_with_all_kinds()
+
+    rows = selectors.line_rows(invoice)
+
+    expected = LineItem.objects.filter(document=invoice).order_by("position")
+    expected = expected.values_list(*selectors._LINE_COLUMNS)
+    assert rows == [selectors.LineRow(*values) for values in expected]
+    assert [row.description for row in rows][-1] == 'It\'s 100% \\N\t"quoted" %s'
+    assert {type(row.amount) for row in rows} == {Decimal}  # SQLite's are converted too
+    assert rows[-1].amount == Decimal("0.10")
+    assert selectors.line_rows(other) != rows
+    assert selectors.line_rows(InvoiceFactory()) == []
+
+
+def test_the_orm_writes_the_sql_once_per_database():
+    builds = []
+
+    def build(number):
+        builds.append(number)
+        return Account.objects.filter(number=number).values_list("name")
+
+    read = Compiled(build)
+    Account.objects.create(number="A-1", name="One")
+    Account.objects.create(number="A-2", name="Two")
+
+    assert read.rows(number="A-1") == [("One",)]
+    assert read.rows(number="A-2") == [("Two",)]
+    assert read.rows(number="A-3") == []
+    assert len(builds) == 1
+    assert builds[0] not in {"A-1", "A-2", "A-3"}  # the ORM saw a marker, not a value
+
+
+def test_a_value_the_read_cannot_take_is_refused_before_anything_runs(
+    django_assert_num_queries,
+):
+    read = Compiled(lambda number: Account.objects.filter(number=number).values_list("name"))
+    read.rows(number="A-1")
+    with django_assert_num_queries(0):
+        for values in ({"number": None}, {"number": 1}, {"number": ["A-1"]}, {}, {"name": "x"}):
+            with pytest.raises(TypeError):
+                read.rows(**values)
+
+
+def test_a_first_value_of_another_type_is_refused():
+    read = Compiled(lambda pk: Account.objects.filter(pk=pk).values_list("name"))
+    with pytest.raises(TypeError):
+        read.rows(pk=1.5)
+    with pytest.raises(TypeError):
+        read.rows(pk=True)
+
+
+def test_a_read_whose_sql_does_not_take_its_value_is_refused():
+    ignoring = Compiled(lambda number: Account.objects.values_list("name"))
+    with pytest.raises(ValueError, match="not every value"):
+        ignoring.rows(number="A-1")
+
+
+def test_a_read_that_is_not_a_values_list_naming_its_annotations_last_is_refused():
+    annotated_first = Compiled(
+        lambda number: (
+            Account.objects.filter(number=number)
+            .annotate(count=Count("documents"), shown=F("name"))
+            .values_list("count", "name")
+        )
+    )
+    with pytest.raises(ValueError, match="annotations last"):
+        annotated_first.rows(number="A-1")
+    with pytest.raises(ValueError, match="values_list"):
+        Compiled(lambda number: Account.objects.filter(number=number)).rows(number="A-1")
+
+
+def test_a_document_is_read_with_its_account_and_annotations_in_one_query(
+    django_assert_num_queries,
+):
+    invoice, *_ = invoice_with_all_kinds()
+    with django_assert_num_queries(1):
+        document = document_for_page(INVOICES, invoice.number)
+        assert document.account.name == invoice.account.name
+        assert document.written_off is False
+    assert document == invoice
+    assert (document.number, document.amount, document.balance, document.date) == (
+        invoice.number,
+        invoice.amount,
+        invoice.balance,
+        invoice.date,
+    )
+    assert document._state.adding is False  # a saved document, as the ORM's
+
+
+def test_a_document_of_another_kind_or_number_is_not_found():
+    invoice, *_ = invoice_with_all_kinds()
+    for kind, number in ((DEBIT_MEMOS, invoice.number), (INVOICES, invoice.number + "%")):
+        with pytest.raises(Http404):
+            selectors.document_get(kind, number)
