@@ -10,6 +10,7 @@ from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 
 from billing.models import BillingDocument
 from billing.paging import Cursor, Keyset
@@ -113,8 +114,15 @@ class DocumentSearchForm(forms.Form):
 
     def __init__(self, *args, clear_url: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = filter_bar("q", "status", button="Search", clear_url=clear_url)
-        self.helper.attrs = {"role": "search"}
+        self.clear_url = clear_url
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """Laid out only when the bar is rendered: its list keeps the bar in the cache, and
+        most requests of the list never lay it out."""
+        helper = filter_bar("q", "status", button="Search", clear_url=self.clear_url)
+        helper.attrs = {"role": "search"}
+        return helper
 
 
 class PageForm(forms.Form):
