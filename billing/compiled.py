@@ -66,7 +66,7 @@ class Compiled:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
         if not statement.converters:
-            return [tuple(row) for row in rows]
+            return rows
         return [_converted(row, statement.converters, connection) for row in rows]
 
     def _compile(self, using: str, values: dict) -> _Statement:

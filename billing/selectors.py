@@ -171,7 +171,7 @@ _lines = Compiled(
 
 def line_rows(document: BillingDocument) -> list[LineRow]:
     """The document's lines in their order on the document, in one query."""
-    return [LineRow(*values) for values in _lines.rows(document=document.pk)]
+    return list(map(LineRow._make, _lines.rows(document=document.pk)))
 
 
 class DisplayLine(NamedTuple):
@@ -184,24 +184,28 @@ class DisplayLine(NamedTuple):
 def document_lines(document: BillingDocument) -> list[DisplayLine]:
     """Every charge followed by its taxes, then its discounts each followed by its tax.
 
-    One query; the tree is put together here rather than by recursive SQL.
+    One query; the tree is put together here rather than by recursive SQL, depth first from a
+    stack of the lines still to place (the next one on top) rather than by recursion: a
+    2,000-line invoice took as long to put in order as to read.
     """
     children: dict[int | None, list[LineRow]] = {}
     for line in line_rows(document):
         children.setdefault(line.parent_id, []).append(line)
     ordered = []
-
-    def visit(parent_id, depth):
-        # Taxes first, then discounts, each group in document order.
-        kids = sorted(children[parent_id], key=lambda line: line.kind != LineItem.Kind.TAX)
-        for line in kids:
-            ordered.append(DisplayLine(line, depth))
-            if line.pk in children:
-                visit(line.pk, depth + 1)
-
-    if None in children:
-        visit(None, 0)
+    pending = [(line, 0) for line in reversed(_taxes_first(children.get(None, [])))]
+    while pending:
+        line, depth = pending.pop()
+        ordered.append(DisplayLine(line, depth))
+        if kids := children.get(line.pk):
+            pending.extend([(kid, depth + 1) for kid in reversed(_taxes_first(kids))])
     return ordered
+
+
+def _taxes_first(lines: list[LineRow]) -> list[LineRow]:
+    """Taxes first, then discounts, each group in document order."""
+    if len(lines) < 2:
+        return lines
+    return sorted(lines, key=lambda line: line.kind != LineItem.Kind.TAX)
 
 
 def accounting_code_by_code(code: str) -> AccountingCode | None:

@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from billing import selectors
-from billing.models import Account, BillingDocument
+from billing.models import Account, BillingDocument, LineItem
 from tests.conftest import plan, postgresql_indexes
-from tests.factories import AccountFactory, InvoiceFactory
+from tests.factories import AccountFactory, InvoiceFactory, add_line
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,29 @@ def test_status_filter_reads_its_index_in_the_lists_order(invoices):
     used = plan(selectors.document_list(status="Draft")[:51])
     assert "document_status_list" in used
     assert "Sort" not in used
+
+
+@pytest.mark.django_db
+def test_a_documents_lines_are_in_reading_order_each_charge_with_taxes_then_discounts():
+    invoice = InvoiceFactory()
+    Kind = LineItem.Kind
+    gold = add_line(invoice, description="gold")
+    silver = add_line(invoice, description="silver")
+    discount = add_line(invoice, Kind.DISCOUNT, "-10.00", parent=gold, description="discount")
+    add_line(invoice, Kind.TAX, "5.00", parent=gold, description="gold tax 1")
+    add_line(invoice, Kind.DISCOUNT_TAX, "-1.00", parent=discount, description="discount tax")
+    add_line(invoice, Kind.TAX, "2.00", parent=gold, description="gold tax 2")
+    add_line(invoice, Kind.TAX, "3.00", parent=silver, description="silver tax")
+
+    shown = [(d.line.description, d.depth) for d in selectors.document_lines(invoice)]
+
+    assert shown == [
+        ("gold", 0),
+        ("gold tax 1", 1),
+        ("gold tax 2", 1),
+        ("discount", 1),
+        ("discount tax", 2),
+        ("silver", 0),
+        ("silver tax", 1),
+    ]
+    assert selectors.document_lines(InvoiceFactory()) == []
