@@ -11,11 +11,14 @@ for one).
 
 Only a comparison with one value can be compiled so: a value that would change the SQL's
 shape (None, which the ORM turns into IS NULL; a list) is refused, as is any type other than
-the one the read was first run with.
+the one the read was first run with. What does change the SQL is its `shape`, given apart
+(which filters apply, which way a list is read): a statement is kept for each shape and each
+set of values' names, of which a read has a few.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
@@ -38,45 +41,59 @@ class _Statement:
 _MARKERS: dict[type, Callable[[str, int], object]] = {
     int: lambda name, number: -(2**62) - number,
     str: lambda name, number: f"\x00compiled:{name}\x00",
+    date: lambda name, number: date.min + timedelta(days=number),
 }
 
 
 class Compiled:
-    """`build(**values)` returns the queryset of the read, a `values_list()` one; `rows(**values)`
-    runs it. `build` is called once per database, with markers for the values."""
+    """`build(*shape, **values)` returns the queryset of the read, a `values_list()` one;
+    `rows(**values)` runs it and `count(**values)` counts its rows. `build` is called once per
+    database, shape and set of names, with markers for the values."""
 
     def __init__(self, build: Callable[..., QuerySet]):
         self._build = build
-        self._statements: dict[str, _Statement] = {}
+        self._statements: dict[tuple, _Statement] = {}
 
-    def rows(self, using: str = DEFAULT_DB_ALIAS, **values) -> list[tuple]:
-        statement = self._statements.get(using)
+    def rows(self, using: str = DEFAULT_DB_ALIAS, *, shape: tuple = (), **values) -> list[tuple]:
+        statement = self._statement(using, shape, values, counted=False)
+        rows = self._run(using, statement, values)
+        if not statement.converters:
+            return rows
+        connection = connections[using]
+        return [_converted(row, statement.converters, connection) for row in rows]
+
+    def count(self, using: str = DEFAULT_DB_ALIAS, *, shape: tuple = (), **values) -> int:
+        """How many rows the read has (up to its LIMIT, when it has one)."""
+        [(count,)] = self._run(using, self._statement(using, shape, values, counted=True), values)
+        return count
+
+    def _statement(self, using: str, shape: tuple, values: dict, *, counted: bool) -> _Statement:
+        key = (using, shape, frozenset(values), counted)
+        statement = self._statements.get(key)
         if statement is None:
-            statement = self._statements[using] = self._compile(using, values)
-        if values.keys() != statement.types.keys():
-            raise TypeError(f"the read takes {sorted(statement.types)}, not {sorted(values)}")
+            statement = self._statements[key] = self._compile(using, shape, values, counted)
         for name, value in values.items():
             if type(value) is not statement.types[name]:
                 raise TypeError(f"{name} must be {statement.types[name].__name__}: {value!r}")
+        return statement
+
+    def _run(self, using: str, statement: _Statement, values: dict) -> list[tuple]:
+        connection = connections[using]
         params = list(statement.params)
         for position, name in statement.slots:
-            params[position] = values[name]
-        connection = connections[using]
+            params[position] = _sent(connection, values[name])
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
-            rows = cursor.fetchall()
-        if not statement.converters:
-            return rows
-        return [_converted(row, statement.converters, connection) for row in rows]
+            return cursor.fetchall()
 
-    def _compile(self, using: str, values: dict) -> _Statement:
+    def _compile(self, using: str, shape: tuple, values: dict, counted: bool) -> _Statement:
         markers, types = {}, {}
         for number, (name, value) in enumerate(values.items()):
             if type(value) not in _MARKERS:
-                raise TypeError(f"{name} must be an int or a str: {value!r}")
+                raise TypeError(f"{name} must be an int, a str or a date: {value!r}")
             types[name] = type(value)
             markers[name] = _MARKERS[type(value)](name, number)
-        queryset = self._build(**markers)
+        queryset = self._build(*shape, **markers)
         query = queryset.query
         columns = [*query.extra_select, *query.values_select, *query.annotation_select]
         if not queryset._fields or list(queryset._fields) != columns:
@@ -84,10 +101,11 @@ class Compiled:
             raise ValueError("a compiled read is a values_list() naming its annotations last")
         compiler = query.get_compiler(using)
         sql, params = compiler.as_sql()
+        sent = {name: _sent(compiler.connection, marker) for name, marker in markers.items()}
         slots = tuple(
             (position, name)
             for position, param in enumerate(params)
-            for name, marker in markers.items()
+            for name, marker in sent.items()
             if type(param) is type(marker) and param == marker
         )
         if sorted({name for _, name in slots}) != sorted(markers):
@@ -97,7 +115,18 @@ class Compiled:
             (position, functions, expression)
             for position, (functions, expression) in compiler.get_converters(expressions).items()
         )
+        if counted:
+            # As the ORM counts a sliced queryset: its query as a subquery.
+            sql, converters = f"SELECT COUNT(*) FROM ({sql}) subquery", ()
         return _Statement(sql, tuple(params), slots, types, converters)
+
+
+def _sent(connection, value):
+    """`value` as the ORM sends it: a date as the database takes a DateField's (SQLite's as
+    text)."""
+    if type(value) is date:
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 def _converted(row, converters, connection) -> tuple:

@@ -128,13 +128,21 @@ def keyset_page(
     count = counted.order_by()[: COUNT_LIMIT + 1].count()
     if cursor is not None:
         queryset = queryset.filter(keyset.beyond(cursor.values, newer=cursor.newer))
+    # The rows just before a cursor to newer rows are the first ones in ascending order.
+    order = keyset.fields if cursor is not None and cursor.newer else keyset.newest_first
+    rows = list(queryset.order_by(*order)[: per_page + 1])
+    return page_of(rows, count, keyset=keyset, cursor=cursor, per_page=per_page)
+
+
+def page_of(
+    rows: list, count: int, *, keyset: Keyset, cursor: Cursor | None, per_page: int = PER_PAGE
+) -> KeysetPage:
+    """The page of `rows`, the first `per_page + 1` rows beyond `cursor` (or from the newest),
+    read in the order that starts at the cursor: oldest first for the rows before it."""
     if cursor is not None and cursor.newer:
-        # The rows just before the cursor are the first ones in ascending order.
-        rows = list(queryset.order_by(*keyset.fields)[: per_page + 1])
         newer, rows = len(rows) > per_page, rows[:per_page][::-1]
         older = bool(rows)
     else:
-        rows = list(queryset.order_by(*keyset.newest_first)[: per_page + 1])
         older, rows = len(rows) > per_page, rows[:per_page]
         newer = cursor is not None and bool(rows)
     return KeysetPage(

@@ -19,7 +19,16 @@ from billing.models import (
     DocumentKind,
     LineItem,
 )
-from billing.paging import Keyset, number_reader
+from billing.paging import (
+    COUNT_LIMIT,
+    PER_PAGE,
+    Cursor,
+    Keyset,
+    KeysetPage,
+    keyset_page,
+    number_reader,
+    page_of,
+)
 from billing.parsing import parse_iso_date
 
 #: All Invoices' (and All Debit Memos') order, newest first, which their pages follow.
@@ -74,6 +83,53 @@ def document_list(
 ) -> QuerySet[BillingDocument]:
     """All Invoices or All Debit Memos: the rows of the documents the search finds."""
     return list_rows(document_search(kind, q=q, status=status))
+
+
+def document_list_page(
+    kind: DocumentKind, *, q: str = "", status: str = "", cursor: Cursor | None = None
+) -> KeysetPage:
+    """A page of All Invoices or All Debit Memos, rows as `list_rows` makes them, with its
+    bounded count. Without a search (most requests) its two queries are compiled once a
+    process (`Compiled`, a statement for each filter and way of reading); a search's SQL
+    names the accounts it found, so the ORM writes it each time."""
+    if q.strip():
+        found = document_search(kind, q=q, status=status)
+        return keyset_page(list_rows(found), keyset=DOCUMENT_ORDER, cursor=cursor, counted=found)
+    filters = {"type": str(kind.type)} | ({"status": status} if status else {})
+    count = _list_count.count(**filters)
+    if cursor is None:
+        rows = _list_rows.rows(shape=("first",), **filters)
+    else:
+        date_, number = cursor.values
+        direction = "newer" if cursor.newer else "older"
+        rows = _list_rows.rows(shape=(direction,), date=date_, number=number, **filters)
+    rows = [dict(zip(_LIST_NAMES, row, strict=True)) for row in rows]
+    return page_of(rows, count, keyset=DOCUMENT_ORDER, cursor=cursor)
+
+
+_LIST_NAMES = (*LIST_COLUMNS, "account_number", "account_name")
+
+
+def _listed(type: str, status: str | None = None) -> QuerySet[BillingDocument]:
+    documents = BillingDocument.objects.filter(type=type)
+    return documents if status is None else documents.filter(status=status)
+
+
+def _list_read(direction: str, *, date=None, number=None, **filters) -> QuerySet:
+    documents = _listed(**filters)
+    order = DOCUMENT_ORDER.newest_first
+    if direction != "first":
+        newer = direction == "newer"
+        documents = documents.filter(DOCUMENT_ORDER.beyond((date, number), newer=newer))
+        order = DOCUMENT_ORDER.fields if newer else order
+    columns = (*LIST_COLUMNS, "account__number", "account__name")
+    return documents.order_by(*order).values_list(*columns)[: PER_PAGE + 1]
+
+
+_list_rows = Compiled(_list_read)
+_list_count = Compiled(
+    lambda **filters: _listed(**filters).order_by().values_list("pk")[: COUNT_LIMIT + 1]
+)
 
 
 def _accounts_named(q: str) -> list[int] | QuerySet[Account]:

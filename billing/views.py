@@ -26,18 +26,13 @@ def document_list(request: HttpRequest, kind: DocumentKind) -> HttpResponse:
     search = DocumentSearchForm(
         request.GET, clear_url=reverse("billing:document-list", args=[kind])
     )
-    # A search that cannot be read finds nothing (its message says why) rather than everything.
-    if search.is_valid():
-        found = selectors.document_search(kind, **search.cleaned_data)
-    else:
-        found = selectors.document_search(kind).none()
     pages = PageForm(request.GET, keyset=selectors.DOCUMENT_ORDER)
-    page = keyset_page(
-        selectors.list_rows(found),
-        keyset=selectors.DOCUMENT_ORDER,
-        cursor=pages.cursor(),
-        counted=found,
-    )
+    if search.is_valid():
+        page = selectors.document_list_page(kind, **search.cleaned_data, cursor=pages.cursor())
+    else:
+        # A search that cannot be read finds nothing (its message says why), not everything.
+        found = selectors.document_search(kind).none()
+        page = keyset_page(found, keyset=selectors.DOCUMENT_ORDER, cursor=pages.cursor())
     context = {
         "kind": kind,
         "page": page,

@@ -1,6 +1,7 @@
 """Reads whose SQL the ORM writes once (`billing.compiled`): the same rows as the ORM reads,
 values in their own types on every database, and nothing run for a value it cannot take."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -9,8 +10,15 @@ from django.http import Http404
 
 from billing import selectors
 from billing.compiled import Compiled
-from billing.models import DEBIT_MEMOS, INVOICES, Account, LineItem
-from tests.factories import InvoiceFactory, add_line, invoice_with_all_kinds
+from billing.models import DEBIT_MEMOS, INVOICES, Account, BillingDocument, LineItem
+from billing.paging import COUNT_LIMIT, PER_PAGE, Cursor, keyset_page
+from tests.factories import (
+    AccountFactory,
+    DebitMemoFactory,
+    InvoiceFactory,
+    add_line,
+    invoice_with_all_kinds,
+)
 from writeoffs.selectors import document_for_page
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +121,53 @@ def test_a_document_of_another_kind_or_number_is_not_found():
     for kind, number in ((DEBIT_MEMOS, invoice.number), (INVOICES, invoice.number + "%")):
         with pytest.raises(Http404):
             selectors.document_get(kind, number)
+
+
+@pytest.fixture
+def listed():
+    """Invoices over a few days, several a day (the keyset's second field matters), of two
+    statuses and two accounts, and debit memos, which All Invoices never lists."""
+    accounts = [AccountFactory(), AccountFactory()]
+    for n in range(130):
+        InvoiceFactory(
+            date=datetime.date(2026, 10, 1 + n % 9),
+            status=BillingDocument.Status.DRAFT if n % 4 == 0 else BillingDocument.Status.POSTED,
+            account=accounts[n % 2],
+        )
+    DebitMemoFactory.create_batch(3)
+
+
+def _orm_page(status, cursor):
+    found = selectors.document_search(INVOICES, status=status)
+    return keyset_page(
+        selectors.list_rows(found), keyset=selectors.DOCUMENT_ORDER, cursor=cursor, counted=found
+    )
+
+
+@pytest.mark.parametrize("status", ["", "Posted", "Draft", "Cancelled"])
+def test_a_list_page_without_a_search_is_the_page_the_orm_reads(listed, status):
+    first = _orm_page(status, None)
+    assert selectors.document_list_page(INVOICES, status=status) == first
+    place = selectors.DOCUMENT_ORDER.read
+    cursors = [Cursor(place(first.older), newer=False)] if first.older else []
+    cursors += [Cursor(place("2026-10-05~INV99999999"), newer=newer) for newer in (False, True)]
+    cursors += [Cursor(place("2026-12-31~INV00000000"), newer=newer) for newer in (False, True)]
+    for cursor in cursors:
+        page = selectors.document_list_page(INVOICES, status=status, cursor=cursor)
+        assert page == _orm_page(status, cursor)
+        if page.newer:
+            newer = Cursor(place(page.newer), newer=True)
+            assert selectors.document_list_page(INVOICES, status=status, cursor=newer) == (
+                _orm_page(status, newer)
+            )
+
+
+def test_a_list_count_stops_past_the_limit(django_assert_num_queries):
+    account = AccountFactory()
+    BillingDocument.objects.bulk_create(
+        InvoiceFactory.build(account=account, number=f"INV{n:08d}") for n in range(COUNT_LIMIT + 5)
+    )
+    with django_assert_num_queries(2):
+        page = selectors.document_list_page(INVOICES)
+    assert (page.count, page.count_shown, page.count_is_bounded) == (COUNT_LIMIT + 1, 1000, True)
+    assert len(page.object_list) == PER_PAGE
