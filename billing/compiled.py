@@ -9,11 +9,12 @@ ORM's (its tables, columns, joins and quoting follow the models), and so do the 
 they go through the ORM's converters, as `values_list()` would convert them (SQLite's decimals,
 for one).
 
-Only a comparison with one value can be compiled so: a value that would change the SQL's
-shape (None, which the ORM turns into IS NULL; a list) is refused, as is any type other than
-the one the read was first run with. What does change the SQL is its `shape`, given apart
-(which filters apply, which way a list is read): a statement is kept for each shape and each
-set of values' names, of which a read has a few.
+Only a comparison with one value (equal, before or after it, or a text holding it as
+`icontains` looks) can be compiled so: a value that would change the SQL's shape (None, which
+the ORM turns into IS NULL; a list) is refused, as is any type other than the one the read
+was first run with. What does change the SQL is its `shape`, given apart (which filters
+apply, which way a list is read, how many accounts a search names): a statement is kept for
+each shape and each set of values' names.
 """
 
 from collections.abc import Callable
@@ -29,8 +30,9 @@ class _Statement:
     sql: str
     #: The parameters as the ORM wrote them, markers included.
     params: tuple
-    #: Where each value goes among them: (position, name).
-    slots: tuple[tuple[int, str], ...]
+    #: Where each value goes among them: (position, name, whether it is looked for inside
+    #: a text, as `contains` and `icontains` look).
+    slots: tuple[tuple[int, str, bool], ...]
     #: The value's type of each name.
     types: dict[str, type]
     #: The ORM's converters of the columns: (position, converters, expression).
@@ -80,8 +82,9 @@ class Compiled:
     def _run(self, using: str, statement: _Statement, values: dict) -> list[tuple]:
         connection = connections[using]
         params = list(statement.params)
-        for position, name in statement.slots:
-            params[position] = _sent(connection, values[name])
+        for position, name, inside in statement.slots:
+            value = _sent(connection, values[name])
+            params[position] = f"%{connection.ops.prep_for_like_query(value)}%" if inside else value
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             return cursor.fetchall()
@@ -103,12 +106,12 @@ class Compiled:
         sql, params = compiler.as_sql()
         sent = {name: _sent(compiler.connection, marker) for name, marker in markers.items()}
         slots = tuple(
-            (position, name)
+            (position, name, param != marker)
             for position, param in enumerate(params)
             for name, marker in sent.items()
-            if type(param) is type(marker) and param == marker
+            if type(param) is type(marker) and param in (marker, _inside(marker))
         )
-        if sorted({name for _, name in slots}) != sorted(markers):
+        if sorted({name for _, name, _ in slots}) != sorted(markers):
             raise ValueError(f"not every value is a parameter of the compiled SQL: {sql}")
         expressions = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = tuple(
@@ -119,6 +122,11 @@ class Compiled:
             # As the ORM counts a sliced queryset: its query as a subquery.
             sql, converters = f"SELECT COUNT(*) FROM ({sql}) subquery", ()
         return _Statement(sql, tuple(params), slots, types, converters)
+
+
+def _inside(marker):
+    """The pattern `icontains` sends for a text marker (which holds nothing LIKE escapes)."""
+    return f"%{marker}%" if type(marker) is str else None
 
 
 def _sent(connection, value):

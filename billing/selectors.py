@@ -55,13 +55,18 @@ LIST_COLUMNS = ("number", "date", "due_date", "status", "currency", "amount", "b
 
 
 def document_search(
-    kind: DocumentKind = INVOICES, *, q: str = "", status: str = ""
+    kind: DocumentKind = INVOICES,
+    *,
+    q: str = "",
+    status: str = "",
+    accounts: list[int] | QuerySet[Account] | None = None,
 ) -> QuerySet[BillingDocument]:
     """The documents of `kind` that a search finds by number and account (SPEC C5, D1), in no
-    order. A search reads the accounts it names first (one query)."""
+    order. A search reads the accounts it names first (one query), unless given them
+    (`_accounts_named`)."""
     documents = BillingDocument.objects.filter(type=kind.type)
     if q := q.strip():
-        found = Q(account__in=_accounts_named(q))
+        found = Q(account__in=_accounts_named(q) if accounts is None else accounts)
         if NUMBER_PART.fullmatch(q):
             found |= Q(number__icontains=q)
         documents = documents.filter(found)
@@ -85,24 +90,40 @@ def document_list(
     return list_rows(document_search(kind, q=q, status=status))
 
 
+#: A search naming up to this many accounts is compiled (a statement for each number of
+#: them); one naming more is written by the ORM each time.
+COMPILED_ACCOUNTS_LIMIT = 10
+
+
 def document_list_page(
     kind: DocumentKind, *, q: str = "", status: str = "", cursor: Cursor | None = None
 ) -> KeysetPage:
     """A page of All Invoices or All Debit Memos, rows as `list_rows` makes them, with its
-    bounded count. Without a search (most requests) its two queries are compiled once a
-    process (`Compiled`, a statement for each filter and way of reading); a search's SQL
-    names the accounts it found, so the ORM writes it each time."""
-    if q.strip():
-        found = document_search(kind, q=q, status=status)
-        return keyset_page(list_rows(found), keyset=DOCUMENT_ORDER, cursor=cursor, counted=found)
-    filters = {"type": str(kind.type)} | ({"status": status} if status else {})
-    count = _list_count.count(**filters)
+    bounded count, the documents `document_search` finds. Its queries are compiled once a
+    process (`Compiled`): a statement for each filter, way of reading and number of accounts
+    a search names (up to COMPILED_ACCOUNTS_LIMIT); past that, the ORM writes them each time.
+    """
+    values = {"type": str(kind.type)} | ({"status": status} if status else {})
+    accounts, numbers = 0, False
+    if q := q.strip():
+        ids = [id_ for (id_,) in _accounts_read.rows(q=q)]
+        numbers = bool(NUMBER_PART.fullmatch(q))
+        if len(ids) > COMPILED_ACCOUNTS_LIMIT or not (ids or numbers):
+            named = _accounts_matching(q) if len(ids) > ACCOUNT_IDS_LIMIT else ids
+            found = document_search(kind, q=q, status=status, accounts=named)
+            rows = list_rows(found)
+            return keyset_page(rows, keyset=DOCUMENT_ORDER, cursor=cursor, counted=found)
+        accounts = len(ids)
+        values |= {f"account{n}": id_ for n, id_ in enumerate(ids)}
+        values |= {"q": q} if numbers else {}
+    count = _list_count.count(shape=(accounts, numbers), **values)
     if cursor is None:
-        rows = _list_rows.rows(shape=("first",), **filters)
+        rows = _list_rows.rows(shape=("first", accounts, numbers), **values)
     else:
         date_, number = cursor.values
         direction = "newer" if cursor.newer else "older"
-        rows = _list_rows.rows(shape=(direction,), date=date_, number=number, **filters)
+        shape = (direction, accounts, numbers)
+        rows = _list_rows.rows(shape=shape, date=date_, number=number, **values)
     rows = [dict(zip(_LIST_NAMES, row, strict=True)) for row in rows]
     return page_of(rows, count, keyset=DOCUMENT_ORDER, cursor=cursor)
 
@@ -110,13 +131,20 @@ def document_list_page(
 _LIST_NAMES = (*LIST_COLUMNS, "account_number", "account_name")
 
 
-def _listed(type: str, status: str | None = None) -> QuerySet[BillingDocument]:
+def _listed(
+    accounts: int, numbers: bool, *, type: str, status: str | None = None, q=None, **ids
+) -> QuerySet[BillingDocument]:
+    """`document_search`'s documents, with `accounts` ids `account0`, `account1`... of the
+    accounts the search names and, when it could be part of a number (`numbers`), `q`."""
     documents = BillingDocument.objects.filter(type=type)
+    if accounts or numbers:
+        found = Q(account__in=[ids[f"account{n}"] for n in range(accounts)])
+        documents = documents.filter(found | Q(number__icontains=q) if numbers else found)
     return documents if status is None else documents.filter(status=status)
 
 
-def _list_read(direction: str, *, date=None, number=None, **filters) -> QuerySet:
-    documents = _listed(**filters)
+def _list_read(direction: str, accounts: int, numbers: bool, *, date=None, number=None, **values):
+    documents = _listed(accounts, numbers, **values)
     order = DOCUMENT_ORDER.newest_first
     if direction != "first":
         newer = direction == "newer"
@@ -128,7 +156,18 @@ def _list_read(direction: str, *, date=None, number=None, **filters) -> QuerySet
 
 _list_rows = Compiled(_list_read)
 _list_count = Compiled(
-    lambda **filters: _listed(**filters).order_by().values_list("pk")[: COUNT_LIMIT + 1]
+    lambda accounts, numbers, **values: (
+        _listed(accounts, numbers, **values).order_by().values_list("pk")[: COUNT_LIMIT + 1]
+    )
+)
+
+
+def _accounts_matching(q: str) -> QuerySet[Account]:
+    return Account.objects.filter(Q(number__icontains=q) | Q(name__icontains=q)).order_by()
+
+
+_accounts_read = Compiled(
+    lambda q: _accounts_matching(q).values_list("pk")[: ACCOUNT_IDS_LIMIT + 1]
 )
 
 
@@ -141,7 +180,7 @@ def _accounts_named(q: str) -> list[int] | QuerySet[Account]:
     on: quick when many invoices match, a scan of the whole table when few do. Many accounts
     naming `q` means many invoices matching it, so past ACCOUNT_IDS_LIMIT the subquery is used.
     """
-    accounts = Account.objects.filter(Q(number__icontains=q) | Q(name__icontains=q)).order_by()
+    accounts = _accounts_matching(q)
     ids = list(accounts.values_list("pk", flat=True)[: ACCOUNT_IDS_LIMIT + 1])
     return accounts if len(ids) > ACCOUNT_IDS_LIMIT else ids
 

@@ -171,3 +171,48 @@ def test_a_list_count_stops_past_the_limit(django_assert_num_queries):
         page = selectors.document_list_page(INVOICES)
     assert (page.count, page.count_shown, page.count_is_bounded) == (COUNT_LIMIT + 1, 1000, True)
     assert len(page.object_list) == PER_PAGE
+
+
+@pytest.fixture
+def searched():
+    """Invoices of twelve accounts; their numbers and the accounts' share digits."""
+    accounts = [AccountFactory(number=f"ACC{n:04d}", name=f"Client {n} Ltd") for n in range(12)]
+    for n in range(90):
+        InvoiceFactory(
+            number=f"INV{n:08d}",
+            date=datetime.date(2026, 10, 1 + n % 7),
+            status=BillingDocument.Status.DRAFT if n % 5 == 0 else BillingDocument.Status.POSTED,
+            account=accounts[n % 12],
+        )
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Client 1",  # four accounts, no number holds a space: accounts only
+        "client 1 ltd",  # one account
+        "ACC0003",  # one account, and what a number might hold
+        "INV0000004",  # no account, numbers only
+        "0000",  # every account (past the compiled limit) and every number
+        "Client",  # every account, no number
+        "nobody here",  # nothing
+        "%",
+        "_1",
+        "é",
+    ],
+)
+@pytest.mark.parametrize("status", ["", "Draft"])
+def test_a_searched_list_page_is_the_page_the_orm_reads(searched, q, status):
+    def orm_page(cursor):
+        found = selectors.document_search(INVOICES, q=q, status=status)
+        rows = selectors.list_rows(found)
+        return keyset_page(rows, keyset=selectors.DOCUMENT_ORDER, cursor=cursor, counted=found)
+
+    first = orm_page(None)
+    assert selectors.document_list_page(INVOICES, q=q, status=status) == first
+    place = selectors.DOCUMENT_ORDER.read
+    cursors = [Cursor(place("2026-10-04~INV00000050"), newer=newer) for newer in (False, True)]
+    for cursor in cursors:
+        assert selectors.document_list_page(INVOICES, q=q, status=status, cursor=cursor) == (
+            orm_page(cursor)
+        )
