@@ -291,7 +291,11 @@ def document_lines(document: BillingDocument) -> list[DisplayLine]:
     while pending:
         line, depth = pending.pop()
         ordered.append(DisplayLine(line, depth))
-        if kids := children.get(line.pk):
+        if (kids := children.get(line.pk)) is None:
+            continue
+        if len(kids) == 1:  # most charges have a tax and nothing else
+            pending.append((kids[0], depth + 1))
+        else:
             pending.extend([(kid, depth + 1) for kid in reversed(_taxes_first(kids))])
     return ordered
 
