@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import cache
 
@@ -224,12 +224,20 @@ class Reader:
             self.problem(f"{path}.{key}", str(error))
             return None
 
-    def unique(self, seen: dict[str, str], value: str | None, path: str) -> bool:
-        """Whether `value` is new to `seen` (value -> path); a repeat is a problem."""
+    def unique(
+        self,
+        seen: dict[str, object],
+        value: str | None,
+        path: str,
+        first: object = None,
+        where: Callable[[object], str] = str,
+    ) -> bool:
+        """Whether `value` is new to `seen`; a repeat is a problem. `seen` keeps, for each
+        value, `first` (by default `path`), which `where` turns back into the path named."""
         if value is None:
             return False
         if value in seen:
-            self.problem(path, f'"{value}" appears already at {seen[value]}')
+            self.problem(path, f'"{value}" appears already at {where(seen[value])}')
             return False
-        seen[value] = path
+        seen[value] = path if first is None else first
         return True

@@ -125,13 +125,13 @@ class FileChecks:
         self.account_names: dict[str, tuple[str, str]] = {}  # number -> (name, path)
 
     def check(self, document: Document) -> None:
-        if (number := document.number) is not None:
-            first = self.numbers.setdefault(number, document.index)
-            if first != document.index:
-                self.reader.problem(
-                    f"{document.path}.number",
-                    f'"{number}" appears already at documents[{first}].number',
-                )
+        self.reader.unique(
+            self.numbers,
+            document.number,
+            f"{document.path}.number",
+            first=document.index,
+            where=lambda index: f"documents[{index}].number",
+        )
         number, name = document.account_number, document.account_name
         if number is not None and name is not None:
             first_name, first_path = self.account_names.setdefault(
