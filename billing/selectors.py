@@ -106,15 +106,18 @@ def document_list_page(
     values = {"type": str(kind.type)} | ({"status": status} if status else {})
     accounts, numbers = 0, False
     if q := q.strip():
-        ids = [id_ for (id_,) in _accounts_read.rows(q=q)]
+        named = _accounts_named(q)
         numbers = bool(NUMBER_PART.fullmatch(q))
-        if len(ids) > COMPILED_ACCOUNTS_LIMIT or not (ids or numbers):
-            named = _accounts_matching(q) if len(ids) > ACCOUNT_IDS_LIMIT else ids
+        if (
+            not isinstance(named, list)
+            or len(named) > COMPILED_ACCOUNTS_LIMIT
+            or not (named or numbers)
+        ):
             found = document_search(kind, q=q, status=status, accounts=named)
             rows = list_rows(found)
             return keyset_page(rows, keyset=DOCUMENT_ORDER, cursor=cursor, counted=found)
-        accounts = len(ids)
-        values |= {f"account{n}": id_ for n, id_ in enumerate(ids)}
+        accounts = len(named)
+        values |= {f"account{n}": id_ for n, id_ in enumerate(named)}
         values |= {"q": q} if numbers else {}
     count = _list_count.count(shape=(accounts, numbers), **values)
     if cursor is None:
@@ -180,9 +183,8 @@ def _accounts_named(q: str) -> list[int] | QuerySet[Account]:
     on: quick when many invoices match, a scan of the whole table when few do. Many accounts
     naming `q` means many invoices matching it, so past ACCOUNT_IDS_LIMIT the subquery is used.
     """
-    accounts = _accounts_matching(q)
-    ids = list(accounts.values_list("pk", flat=True)[: ACCOUNT_IDS_LIMIT + 1])
-    return accounts if len(ids) > ACCOUNT_IDS_LIMIT else ids
+    ids = [id_ for (id_,) in _accounts_read.rows(q=q)]
+    return _accounts_matching(q) if len(ids) > ACCOUNT_IDS_LIMIT else ids
 
 
 #: A document's columns and its account's, in the order `document_from_row` reads them.
