@@ -1,13 +1,13 @@
 """Reads of billing documents for the screens and the API, each in a fixed number of queries."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Expression, F, Q, QuerySet
+from django.db.models import Count, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from billing.compiled import Compiled
@@ -269,6 +269,79 @@ _lines = Compiled(
 def line_rows(document: BillingDocument) -> list[LineRow]:
     """The document's lines in their order on the document, in one query."""
     return list(map(LineRow._make, _lines.rows(document=document.pk)))
+
+
+#: A check naming up to this many lines reads only them (`DocumentLines`); one naming more
+#: reads every line at once.
+NAMED_LINES_LIMIT = 32
+
+
+def _lines_named(count: int, *, document: int, **ids: int) -> QuerySet[LineItem]:
+    """The lines `line0`, `line1`... of `document`, each with how many lines it has."""
+    lines = LineItem.objects.filter(document=OuterRef("document")).order_by()
+    counted = lines.values("document").annotate(count=Count("pk")).values("count")
+    named = LineItem.objects.filter(
+        document=document, pk__in=[ids[f"line{n}"] for n in range(count)]
+    )
+    return (
+        named.annotate(count=Subquery(counted))
+        .order_by("position")
+        .values_list(*_LINE_COLUMNS, "count")
+    )
+
+
+_named_lines = Compiled(_lines_named)
+_line_ids = Compiled(
+    lambda document: LineItem.objects.filter(document=document).order_by().values_list("pk")
+)
+
+
+class DocumentLines(Mapping[int, LineRow]):
+    """A document's lines by id, in their order on the document, read as far as they are
+    asked for: the lines `named` and how many lines there are (one query), then every line
+    (another) only when something goes through them all.
+
+    The live total checks what was typed on a few lines of an invoice of hundreds: reading
+    and making every line took more than the rest of its answer. The check goes through
+    every line only to write off every balance, or to find the lines a total equal to the
+    balance would leave open; then they are all read, as they were before.
+    """
+
+    def __init__(self, document: BillingDocument, named: Collection[int]):
+        self._document = document
+        self._every: dict[int, LineRow] | None = None
+        named = set(named)
+        if len(named) > NAMED_LINES_LIMIT:
+            self._read_every()
+            return
+        ids = {f"line{n}": id_ for n, id_ in enumerate(sorted(named))}
+        rows = _named_lines.rows(shape=(len(ids),), document=document.pk, **ids) if ids else []
+        self._named = {row[0]: LineRow._make(row[:-1]) for row in rows}
+        self._asked = named
+        # Nothing named that is a line of the document: counted on their own.
+        self._count = rows[0][-1] if rows else _line_ids.count(document=document.pk)
+
+    def _read_every(self) -> dict[int, LineRow]:
+        if self._every is None:
+            self._every = {line.pk: line for line in line_rows(self._document)}
+            self._named, self._asked, self._count = self._every, set(), len(self._every)
+        return self._every
+
+    def named(self) -> list[LineRow]:
+        """The lines named that are the document's, in their order on it (every line, once
+        all are read)."""
+        return list(self._named.values())
+
+    def __getitem__(self, pk: int) -> LineRow:
+        if pk in self._named or pk in self._asked:
+            return self._named[pk]  # a named id that is no line of the document: KeyError
+        return self._read_every()[pk]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._read_every())
 
 
 class DisplayLine(NamedTuple):

@@ -10,7 +10,7 @@ the total unknown, never a partial sum (W14).
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -113,16 +113,18 @@ def write_off_date_default(document: BillingDocument, today: date | None = None)
 def write_off_check(
     *,
     document: BillingDocument,
-    lines: Iterable[LineItem],
+    lines: Iterable[LineItem] | Mapping[int, LineItem],
     proposal: WriteOffProposal,
     settings: WriteOffSettings | None = None,
 ) -> WriteOffCheck:
-    """Every rule of SPEC W1 to W9 for `proposal` against `document` and its `lines`.
+    """Every rule of SPEC W1 to W9 for `proposal` against `document` and its `lines` (or its
+    lines by id: a `billing.selectors.DocumentLines` reads only those the check looks at).
 
     `settings` is read only when the write-off is not revenue impacting and none is given.
     """
     found = Found(proposal.unread)
-    lines = {line.pk: line for line in lines}
+    if not isinstance(lines, Mapping):
+        lines = {line.pk: line for line in lines}
     _check_document(document, len(lines), found)
     _check_seen_balance(document, proposal.seen_balance, found)
     _check_memo_date(document, proposal.memo_date, found)
@@ -302,7 +304,7 @@ def _check_accounting(
 
 def _line_amounts(
     document: BillingDocument,
-    lines: dict[int, LineItem],
+    lines: Mapping[int, LineItem],
     proposal: WriteOffProposal,
     found: Found,
 ) -> list[tuple[LineItem, Decimal]] | None:
@@ -332,7 +334,7 @@ def _line_amounts(
 
 def _requested_amounts(
     document: BillingDocument,
-    lines: dict[int, LineItem],
+    lines: Mapping[int, LineItem],
     requested: Sequence[LineAmount],
     found: Found,
 ) -> list[tuple[LineItem, Decimal]]:
@@ -418,7 +420,7 @@ def _line_amount(
 
 def _check_total(
     document: BillingDocument,
-    lines: dict[int, LineItem],
+    lines: Mapping[int, LineItem],
     amounts: list[tuple[LineItem, Decimal]],
     total: Decimal,
     found: Found,

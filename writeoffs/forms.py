@@ -9,6 +9,7 @@ what a field could not read into a problem, and placing each problem where the d
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django import forms
@@ -18,7 +19,7 @@ from billing.forms import ListedModelChoiceField, SentOnceForm, filter_bar
 from billing.models import AccountingCode, BillingDocument
 from billing.money import MoneyError, parse_amount
 from billing.parsing import parse_iso_date
-from billing.selectors import DisplayLine
+from billing.selectors import LineRow
 from writeoffs.checks import LineAmount, WriteOffCheck, WriteOffProposal
 from writeoffs.errors import Problem, WriteOffErrorCode, line_field
 from writeoffs.keys import Channel, KeyRefused, LedgerKey, dialog_key_read, reversal_key_read
@@ -251,12 +252,14 @@ class WriteOffForm(DialogForm):
         self,
         *args,
         document: BillingDocument,
-        lines: list[DisplayLine],
+        lines: Sequence[LineRow],
         user=None,
         enhanced_write_off: bool = True,
         **kwargs,
     ):
-        """`user` is given for a save, whose key is then read; the live total has none."""
+        """`lines` are the document's, in the order the dialog lists them: at least those whose
+        amounts are sent (`lines_named`). `user` is given for a save, whose key is then read;
+        the live total has none."""
         super().__init__(*args, **kwargs)
         self.document = document
         self.lines = lines
@@ -300,11 +303,20 @@ class WriteOffForm(DialogForm):
             return None
         return LedgerKey(Channel.DIALOG, key, proposal.fingerprint(self.document))
 
+    @classmethod
+    def lines_named(cls, data) -> set[int]:
+        """The ids of the lines whose amounts `data` holds (`amount_<id>`)."""
+        return {
+            int(match[1])
+            for name in data
+            if name.startswith(cls.AMOUNT_PREFIX) and (match := _LINE_NAME.fullmatch(name))
+        }
+
     def _line_amounts(self, unread: list[Problem]) -> list[LineAmount]:
         """Every non-zero amount sent, the document's own lines in the order the dialog lists
         them, then any `amount_<id>` of no line of it (which the check refuses, W8). An amount
         sent twice or that cannot be read is a problem of its line (and leaves no total)."""
-        place = {display.line.pk: index for index, display in enumerate(self.lines)}
+        place = {line.pk: index for index, line in enumerate(self.lines)}
         sent = []
         for name, values in self.data.lists():
             if not name.startswith(self.AMOUNT_PREFIX):

@@ -20,6 +20,7 @@ from billing.forms import PageForm
 from billing.models import VIEW_DOCUMENTS, BillingDocument, DocumentKind
 from billing.money import format_amount
 from billing.paging import keyset_page
+from billing.selectors import DisplayLine
 from writeoffs import selectors
 from writeoffs.checks import (
     WriteOffCheck,
@@ -75,21 +76,28 @@ def _write_off_refusal(document: BillingDocument, user) -> str:
 
 
 def _form(
-    request: HtmxHttpRequest, document: BillingDocument, settings: WriteOffSettings, *, saving=False
+    request: HtmxHttpRequest,
+    document: BillingDocument,
+    settings: WriteOffSettings,
+    lines: list[DisplayLine],
+    *,
+    saving=False,
 ) -> WriteOffForm:
     return WriteOffForm(
         request.POST if request.method == "POST" else None,
         document=document,
-        lines=billing_selectors.document_lines(document),
+        lines=[display.line for display in lines],
         user=request.user if saving else None,
         enhanced_write_off=settings.enhanced_write_off,
     )
 
 
-def _check(form: WriteOffForm, proposal: WriteOffProposal, settings) -> WriteOffCheck:
-    lines = [display.line for display in form.lines]
+def _check(form: WriteOffForm, proposal: WriteOffProposal, settings, lines=None) -> WriteOffCheck:
     return write_off_check(
-        document=form.document, lines=lines, proposal=proposal, settings=settings
+        document=form.document,
+        lines=form.lines if lines is None else lines,
+        proposal=proposal,
+        settings=settings,
     )
 
 
@@ -97,14 +105,18 @@ def _render(
     request: HtmxHttpRequest,
     form: WriteOffForm,
     check: WriteOffCheck,
+    lines: list[DisplayLine] | None = None,
     *,
     template: str = "writeoffs/dialog.html#messages",
     typed: bool = True,
 ) -> HttpResponse:
     """The dialog, or (by default) only the check's outcome, swapped into the open dialog out
     of band: the total and every message, never an input, so that nothing the clerk typed
-    meanwhile is replaced."""
+    meanwhile is replaced. `lines` are the document's lines in the dialog's order: the
+    dialog's rows, or the balances shown anew when the document has changed."""
     placed = form.place(check, typed=typed)
+    if lines is None and check.document_changed:
+        lines = billing_selectors.document_lines(form.document)
     return render(
         request,
         template,
@@ -112,7 +124,7 @@ def _render(
             "kind": form.document.kind,
             "document": form.document,
             "form": form,
-            "lines": form.lines,
+            "lines": lines,
             "check": check,
             "placed": placed,
             "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
@@ -133,7 +145,8 @@ def write_off(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> Http
     settings = WriteOffSettings.load()
     if request.method == "GET":
         return _open(request, document, settings)
-    form = _form(request, document, settings, saving=True)
+    lines = billing_selectors.document_lines(document)
+    form = _form(request, document, settings, lines, saving=True)
     proposal = form.proposal()
     try:
         memo = document_write_off(
@@ -143,7 +156,6 @@ def write_off(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> Http
         if refused.check.document_changed:
             # Show the balances as the refusal found them, not as this request first read them.
             form.document = billing_selectors.document_get(kind, number)
-            form.lines = billing_selectors.document_lines(document)
         response = _render(request, form, refused.check)
         # After the messages are in place: take the clerk to the first problem.
         return trigger_client_event(
@@ -165,7 +177,8 @@ def _open(request: HtmxHttpRequest, document: BillingDocument, settings: WriteOf
         title = f"Write Off {document.kind.name}"
         context = {"title": title, "kind": document.kind, "problems": problems}
         return render(request, "writeoffs/not_possible.html", context)
-    form = _form(request, document, settings)
+    lines = billing_selectors.document_lines(document)
+    form = _form(request, document, settings, lines)
     proposal = WriteOffProposal(
         memo_date=write_off_date_default(document), reason_code=selectors.default_reason_code()
     )
@@ -177,7 +190,7 @@ def _open(request: HtmxHttpRequest, document: BillingDocument, settings: WriteOf
         "seen_balance": document.balance,
     }
     check = _check(form, proposal, settings)
-    return _render(request, form, check, template="writeoffs/dialog.html", typed=False)
+    return _render(request, form, check, lines, template="writeoffs/dialog.html", typed=False)
 
 
 @require_POST
@@ -185,12 +198,20 @@ def _open(request: HtmxHttpRequest, document: BillingDocument, settings: WriteOf
 @permission_required([VIEW_DOCUMENTS, WRITE_OFF_PERMISSION], raise_exception=True)
 def write_off_total(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> HttpResponse:
     """The live total: the one check of what is typed so far, without a lock. It writes
-    nothing; the save asks the same check again under the lock."""
+    nothing; the save asks the same check again under the lock. It reads the lines typed on,
+    not every line, unless the check goes through them all (`DocumentLines`)."""
     document = billing_selectors.document_get(kind, number)
     settings = WriteOffSettings.load()
-    form = _form(request, document, settings)
+    lines = billing_selectors.DocumentLines(document, WriteOffForm.lines_named(request.POST))
+    form = WriteOffForm(
+        request.POST,
+        document=document,
+        lines=lines.named(),
+        enhanced_write_off=settings.enhanced_write_off,
+    )
     proposal = form.proposal()
-    return _render(request, form, _check(form, proposal, settings), typed=bool(proposal.lines))
+    check = _check(form, proposal, settings, lines)
+    return _render(request, form, check, typed=bool(proposal.lines))
 
 
 @require_GET

@@ -216,3 +216,46 @@ def test_a_searched_list_page_is_the_page_the_orm_reads(searched, q, status):
         assert selectors.document_list_page(INVOICES, q=q, status=status, cursor=cursor) == (
             orm_page(cursor)
         )
+
+
+def test_document_lines_reads_the_lines_named_and_counts_them_all(django_assert_num_queries):
+    invoice, charge, tax, discount, _ = invoice_with_all_kinds()
+    _, stranger, *_ = invoice_with_all_kinds()
+    every = selectors.line_rows(invoice)
+
+    with django_assert_num_queries(1):
+        lines = selectors.DocumentLines(invoice, {discount.pk, charge.pk, stranger.pk})
+    with django_assert_num_queries(0):
+        assert lines.named() == [row for row in every if row.pk in {charge.pk, discount.pk}]
+        assert len(lines) == 4
+        assert lines[charge.pk] == every[0]
+        assert lines.get(stranger.pk) is None  # named, and no line of the invoice
+    with django_assert_num_queries(1):  # a line not named: every line is read, once
+        assert lines[tax.pk].description == tax.description
+        assert list(lines) == [row.pk for row in every]
+        assert list(lines.values()) == every
+        assert lines.get(stranger.pk) is None
+
+
+@pytest.mark.parametrize("named", [set(), {-1, 10**17}], ids=["nothing", "no line of it"])
+def test_document_lines_counts_the_lines_when_none_named_is_the_documents(
+    django_assert_num_queries, named
+):
+    invoice, *_ = invoice_with_all_kinds()
+    with django_assert_num_queries(2 if named else 1):
+        lines = selectors.DocumentLines(invoice, named)
+    assert (len(lines), lines.named()) == (4, [])
+    assert selectors.DocumentLines(InvoiceFactory(), named).named() == []
+    assert len(selectors.DocumentLines(InvoiceFactory(), named)) == 0
+
+
+def test_document_lines_naming_many_lines_reads_them_all_at_once(django_assert_num_queries):
+    invoice = InvoiceFactory()
+    added = [add_line(invoice, amount="1.00") for _ in range(selectors.NAMED_LINES_LIMIT + 1)]
+    every = selectors.line_rows(invoice)
+    with django_assert_num_queries(1):
+        lines = selectors.DocumentLines(invoice, {line.pk for line in added})
+    with django_assert_num_queries(0):
+        assert lines.named() == every
+        assert len(lines) == len(added)
+        assert list(lines) == [line.pk for line in added]

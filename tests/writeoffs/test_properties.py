@@ -7,8 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.models import BillingDocument, LineItem
+from billing.selectors import DocumentLines, line_rows
 from tests.factories import InvoiceFactory, add_line, write_off
-from writeoffs.checks import LineAmount
+from writeoffs import checks
+from writeoffs.checks import LineAmount, WriteOffProposal, write_off_check
 from writeoffs.models import CreditMemo, ReasonCode
 from writeoffs.services import WriteOffRefused
 
@@ -111,3 +113,82 @@ def test_partial_write_offs_keep_every_invariant_and_full_balance_ends_at_zero(c
     check_invariants(invoice, original)
     assert set(invoice.lines.values_list("balance", flat=True)) == {Decimal(0)}
     assert invoice.balance == 0
+
+
+@st.composite
+def invoices_and_proposals(draw):
+    """An invoice and what a clerk might type on it: amounts on some of its lines (a part of
+    the balance, all of it, more, the wrong sign), ids of no line of it, or the full balance."""
+    currency, charges, _ = draw(invoices_and_rounds())
+    count = 4 * len(charges)
+    typed = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, count + 1),  # past the lines: an id of no line of the invoice
+                st.sampled_from(["part", "all", "more", "negated", "zero"]),
+            ),
+            max_size=count + 2,
+            unique_by=lambda entry: entry[0],
+        )
+    )
+    return currency, charges, typed, draw(st.booleans())
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=invoices_and_proposals())
+def test_the_check_finds_the_same_reading_only_the_lines_typed_on(data):
+    """The live total reads only the lines typed on (`DocumentLines`), and its check finds
+    what the same check of every line finds: problems, amounts, total and balance after."""
+    currency, charges, typed, full_balance = data
+    step = Decimal(1).scaleb(-CURRENCIES[currency])
+    invoice = make_invoice(currency, charges)
+    lines = line_rows(invoice)
+    other = InvoiceFactory(currency=currency)
+    stranger = add_line(other, LineItem.Kind.CHARGE, "1")
+    requested = []
+    for index, how in typed:
+        line = lines[index] if index < len(lines) else None
+        balance = line.balance if line else Decimal(1)
+        amount = {
+            "part": (balance / 2).quantize(step, rounding="ROUND_DOWN"),
+            "all": balance,
+            "more": balance + step if balance >= 0 else balance - step,
+            "negated": -balance,
+            "zero": Decimal(0),
+        }[how]
+        requested.append(LineAmount(line.pk if line else stranger.pk + index, amount))
+    proposal = WriteOffProposal(
+        memo_date=invoice.date,
+        reason_code=ReasonCode.objects.default(),
+        lines=() if full_balance else tuple(requested),
+        full_balance=full_balance,
+    )
+    named = {entry.line_id for entry in proposal.lines}
+
+    every = write_off_check(document=invoice, lines=lines, proposal=proposal)
+    only_typed = write_off_check(
+        document=invoice, lines=DocumentLines(invoice, named), proposal=proposal
+    )
+
+    assert only_typed == every
+
+
+def test_the_check_of_the_lines_typed_on_counts_every_line(monkeypatch):
+    invoice = make_invoice("USD", [(Decimal(100), Decimal(10), Decimal(5), Decimal(1))])
+    charge = invoice.lines.get(kind=LineItem.Kind.CHARGE)
+    proposal = WriteOffProposal(
+        memo_date=invoice.date,
+        reason_code=ReasonCode.objects.default(),
+        lines=(LineAmount(charge.pk, Decimal(1)),),
+    )
+    monkeypatch.setattr(checks, "MAX_LINES_PER_DOCUMENT", 3)  # the invoice has 4
+
+    check = write_off_check(
+        document=invoice, lines=DocumentLines(invoice, {charge.pk}), proposal=proposal
+    )
+
+    assert check.codes() == {"document": ["too_many_lines"]}

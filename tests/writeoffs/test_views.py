@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from billing import selectors as billing_selectors
 from billing.models import AccountingCode, BillingDocument, LineItem
 from tests.factories import (
     AccountingCodeFactory,
@@ -365,6 +366,36 @@ def test_query_counts_are_the_same_for_1_and_200_lines(clerk_client, endpoint):
             counts.append(queries(clerk_client, "post", url, data, saved=True))
             assert CreditMemo.objects.get(document__number=number).items.count() == count
     assert counts[0] == counts[1]
+
+
+def test_the_live_total_reads_only_the_lines_typed_on_until_it_needs_them_all(
+    clerk_client, invoice, monkeypatch
+):
+    """Every line is read only when the check goes through them all: here, to name the lines a
+    total equal to the balance would leave open."""
+    _document, charge, *_ = invoice
+    every = []
+    line_rows = billing_selectors.line_rows
+    monkeypatch.setattr(
+        billing_selectors,
+        "line_rows",
+        lambda document: every.append(document) or line_rows(document),
+    )
+
+    response = clerk_client.post(TOTAL, form_data([(charge, "1.00")]), **HTMX)
+    assert response.status_code == 200
+    assert (
+        '<output id="write-off-amount" aria-labelledby="write-off-amount-label">1.00</output>'
+        in (response.text)
+    )
+    assert every == []
+
+    response = clerk_client.post(TOTAL, form_data([(charge, "97.42")]), **HTMX)  # the balance
+    open_lines = (
+        "\N{FIRST STRONG ISOLATE}Gold Plan\N{POP DIRECTIONAL ISOLATE}, \N{FIRST STRONG ISOLATE}CA"
+    )
+    assert f"but leave {open_lines} State Tax" in response.text
+    assert len(every) == 1
 
 
 # Credit Memos
