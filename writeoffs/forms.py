@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from billing.forms import ListedModelChoiceField, SentOnceForm, filter_bar
-from billing.models import AccountingCode, BillingDocument
+from billing.models import MAX_LINES_PER_DOCUMENT, AccountingCode, BillingDocument
 from billing.money import MoneyError, parse_amount
 from billing.parsing import parse_iso_date
 from billing.selectors import LineRow
@@ -349,6 +349,21 @@ class WriteOffForm(DialogForm):
     def shown_header_fields(self) -> tuple[str, ...]:
         """Without enhanced write-off the dialog shows no Revenue Impacting or Accounting Code."""
         return self.HEADER_FIELDS if self.enhanced_write_off else self.HEADER_FIELDS[:3]
+
+
+#: A long document's dialog shows its lines this many at a time, the first page when it
+#: opens. The row after the last line shown loads the next page when it scrolls into view or
+#: its button is pressed, and every line left when the clerk asks to write off all balances.
+LINES_PAGE = 200
+
+
+class LinesPageForm(SentOnceForm):
+    """Which of the dialog's rows to send next on a long document: from the `start`-th (from 0,
+    in the dialog's order) a page of them, or every one left (`rest`, for Write off all
+    balances)."""
+
+    start = forms.IntegerField(min_value=0, max_value=MAX_LINES_PER_DOCUMENT)
+    rest = forms.BooleanField(required=False)
 
 
 class ReversalForm(DialogForm):

@@ -13,6 +13,11 @@ urlpatterns = [
         views.write_off_total,
         name="write-off-total",
     ),
+    path(
+        "<kind:kind>/<number:number>/write-off/lines/",
+        views.write_off_lines,
+        name="write-off-lines",
+    ),
     path("credit-memos/", views.credit_memo_list, name="credit-memo-list"),
     path("credit-memos/<number:number>/", views.credit_memo_detail, name="credit-memo-detail"),
     path(

@@ -8,7 +8,7 @@ nothing themselves. The document page lives here, not in `billing`, because it s
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,7 +30,14 @@ from writeoffs.checks import (
     write_off_date_default,
 )
 from writeoffs.errors import Problem
-from writeoffs.forms import CreditMemoFilterForm, DialogForm, ReversalForm, WriteOffForm
+from writeoffs.forms import (
+    LINES_PAGE,
+    CreditMemoFilterForm,
+    DialogForm,
+    LinesPageForm,
+    ReversalForm,
+    WriteOffForm,
+)
 from writeoffs.keys import dialog_key_issue, reversal_key_issue
 from writeoffs.models import REVERSE_PERMISSION, WRITE_OFF_PERMISSION, CreditMemo, WriteOffSettings
 from writeoffs.reversals import (
@@ -101,6 +108,19 @@ def _check(form: WriteOffForm, proposal: WriteOffProposal, settings, lines=None)
     )
 
 
+def _rows(lines: list[DisplayLine], start: int, end: int) -> dict:
+    """The dialog's rows from the `start`-th line to before the `end`-th, and how many lines
+    there are (`dialog.html`, partial "rows")."""
+    end = min(end, len(lines))
+    return {"rows": lines[start:end], "shown": end, "line_count": len(lines)}
+
+
+def _shown(data) -> int | None:
+    """How many lines the open dialog shows (its `lines_shown`), or None for all of them."""
+    shown = data.get("lines_shown", "")
+    return int(shown) if shown.isascii() and shown.isdigit() and len(shown) < 5 else None
+
+
 def _render(
     request: HtmxHttpRequest,
     form: WriteOffForm,
@@ -110,26 +130,24 @@ def _render(
     template: str = "writeoffs/dialog.html#messages",
     typed: bool = True,
 ) -> HttpResponse:
-    """The dialog, or (by default) only the check's outcome, swapped into the open dialog out
-    of band: the total and every message, never an input, so that nothing the clerk typed
-    meanwhile is replaced. `lines` are the document's lines in the dialog's order: the
-    dialog's rows, or the balances shown anew when the document has changed."""
+    """The dialog with its first page of `lines`, or (by default) only the check's outcome,
+    swapped into the open dialog out of band: the total and every message, never an input, so
+    that nothing the clerk typed meanwhile is replaced. When the document has changed, the
+    balances of the lines the dialog shows are sent anew too."""
     placed = form.place(check, typed=typed)
-    if lines is None and check.document_changed:
-        lines = billing_selectors.document_lines(form.document)
-    return render(
-        request,
-        template,
-        {
-            "kind": form.document.kind,
-            "document": form.document,
-            "form": form,
-            "lines": lines,
-            "check": check,
-            "placed": placed,
-            "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
-        },
-    )
+    context = {
+        "kind": form.document.kind,
+        "document": form.document,
+        "form": form,
+        "check": check,
+        "placed": placed,
+        "header": dict((field.name, shown) for field, shown in form.header_rows(placed)),
+    }
+    if lines is not None:
+        context |= _rows(lines, 0, LINES_PAGE)
+    elif check.document_changed:
+        context["lines"] = billing_selectors.document_lines(form.document)[: _shown(form.data)]
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -212,6 +230,28 @@ def write_off_total(request: HtmxHttpRequest, kind: DocumentKind, number: str) -
     proposal = form.proposal()
     check = _check(form, proposal, settings, lines)
     return _render(request, form, check, typed=bool(proposal.lines))
+
+
+@require_GET
+@login_required
+@permission_required([VIEW_DOCUMENTS, WRITE_OFF_PERMISSION], raise_exception=True)
+def write_off_lines(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> HttpResponse:
+    """More of an open dialog's rows on a long document: a page of them from the `start`-th,
+    or every one left (`rest`), then the row that loads the next page while any are left."""
+    document = billing_selectors.document_get(kind, number)
+    if not request.htmx:
+        return redirect("writeoffs:document-detail", kind, number)
+    page = LinesPageForm(request.GET)
+    if not page.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in page.errors.items())
+        return HttpResponseBadRequest(
+            f"Which lines to show could not be read ({problems}).", content_type="text/plain"
+        )
+    start = page.cleaned_data["start"]
+    lines = billing_selectors.document_lines(document)
+    end = len(lines) if page.cleaned_data["rest"] else start + LINES_PAGE
+    context = {"kind": kind, "document": document} | _rows(lines, start, end)
+    return render(request, "writeoffs/dialog.html#rows", context)
 
 
 @require_GET

@@ -101,7 +101,37 @@ document.addEventListener("click", (event) => {
   }
   const all = event.target.closest("[data-fill-all]");
   if (all) {
-    all.closest("form").querySelectorAll("[data-fill]").forEach(fillFrom);
+    fillAll(all.closest("form"));
+  }
+});
+
+// Write off all balances: every line, those of a long document not shown yet included, which
+// are loaded first. If they could not be, nothing is filled (the clerk is told why).
+async function fillAll(form) {
+  let more;
+  while ((more = form.querySelector("tr.more-lines"))) {
+    const button = more.querySelector("button");
+    await htmx.ajax("GET", button.dataset.rest, { source: button, target: more, swap: "outerHTML" });
+    if (more.isConnected) {
+      return;
+    }
+  }
+  form.querySelectorAll("[data-fill]").forEach(fillFrom);
+}
+
+// A long document's lines come a page at a time (the row `tr.more-lines`). When that row's
+// button had focus, focus goes on to the first line loaded, where Tab would have taken it.
+let focusAfterRow = null;
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (focusAfterRow && event.target.parentElement === focusAfterRow.parentElement) {
+    const focusable = "input.amount:not(:disabled), button";
+    let row = focusAfterRow.nextElementSibling;
+    focusAfterRow = null;
+    while (row && !row.querySelector(focusable)) {
+      row = row.nextElementSibling;
+    }
+    row?.querySelector(focusable).focus();
   }
 });
 
@@ -184,6 +214,12 @@ document.addEventListener("htmx:beforeSwap", (event) => {
         `back and save: ${form.dataset.kept} here.`,
       { href: form.dataset.loginUrl, text: "Sign in in a new tab" },
     );
+    return;
+  }
+  const more = event.detail.elt;
+  if (more.matches("tr.more-lines")) {
+    // More lines, not an answer to what was typed: the messages stay.
+    focusAfterRow = more.contains(document.activeElement) ? more.previousElementSibling : null;
     return;
   }
   form.querySelectorAll("tbody .field-message:not(:empty)").forEach((message) => {

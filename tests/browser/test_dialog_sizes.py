@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from billing.models import AccountingCode, BillingDocument, LineItem
-from tests.browser.conftest import open_write_off_dialog, sign_in, total
+from tests.browser.conftest import amount_input, open_write_off_dialog, sign_in, total
 from tests.conftest import VIEW_DOCUMENTS, WRITE_OFF
 from tests.factories import (
     AccountFactory,
@@ -67,7 +67,14 @@ def test_save_and_the_total_stay_in_view_with_the_last_line_focused(page, long_i
     sign_in(page, "clerk")
     # Six hundred lines take longer to arrive on a busy machine: a bound, not a timing.
     dialog = open_write_off_dialog(page, "INV00000600", timeout=15_000)
-    last = dialog.locator("input.amount").last
+    # The lines come 200 at a time, each page as the clerk scrolls to the end of the last.
+    inputs = dialog.locator("input.amount")
+    expect(inputs).to_have_count(200)
+    for shown in (400, 600):
+        dialog.locator(".modal-body").evaluate("body => body.scrollTo(0, body.scrollHeight)")
+        expect(inputs).to_have_count(shown)
+    expect(dialog.locator("tr.more-lines")).to_have_count(0)
+    last = inputs.last
     last.focus()
     last.fill("1.65")
     expect(total(page)).to_have_text("1.65")
@@ -77,6 +84,25 @@ def test_save_and_the_total_stay_in_view_with_the_last_line_focused(page, long_i
         expect(locator).to_be_in_viewport(ratio=1)
     name = "laptop" if size is LAPTOP else "phone"
     page.screenshot(path=DOCS / f"write-off-dialog-{name}.png")
+    assert page.problems == []
+
+
+def test_tab_from_the_last_line_shown_goes_on_to_the_next_line(page, long_invoice):
+    """From the keyboard: Tab from the last line shown reaches the next line, whether its page
+    was loaded as the row that shows more came into view or as that row's button had focus."""
+    sign_in(page, "clerk")
+    dialog = open_write_off_dialog(page, "INV00000600", timeout=15_000)
+    amount_input(dialog, "Seat 100 sales tax").focus()
+    page.keyboard.press("Tab")
+    expect(
+        dialog.get_by_role("button", name="Write off the balance of Seat 100 sales tax")
+    ).to_be_focused()
+    page.keyboard.press("Tab")
+    following = amount_input(dialog, "Seat 101 of the Gold Plan for the Finance Department")
+    expect(following).to_be_focused()
+    expect(dialog.get_by_role("button", name="Show lines 401 to 600 of 600")).to_be_attached()
+    page.keyboard.type("20")
+    expect(total(page)).to_have_text("20.00")
     assert page.problems == []
 
 
@@ -93,4 +119,14 @@ def test_no_page_scrolls_sideways_on_a_phone(page, invoice):
     row = page.get_by_role("row").filter(has_text="INV00000101")
     for text in ("INV00000101", "97.42", "96.42"):
         expect(row.get_by_text(text, exact=True)).to_be_in_viewport()
+    assert page.problems == []
+
+
+def test_focus_on_the_button_that_shows_more_lines_goes_on_to_the_first_of_them(page, long_invoice):
+    """The button's row is replaced by the lines it shows: focus is not lost with it."""
+    sign_in(page, "clerk")
+    dialog = open_write_off_dialog(page, "INV00000600", timeout=15_000)
+    dialog.get_by_role("button", name="Show lines 201 to 400 of 600").focus()  # comes into view
+    following = amount_input(dialog, "Seat 101 of the Gold Plan for the Finance Department")
+    expect(following).to_be_focused()
     assert page.problems == []

@@ -202,7 +202,9 @@ def test_double_click_on_save_makes_one_memo(page, invoice):
 
 
 def test_a_2000_line_invoice_is_written_off_in_full_from_the_dialog(page, invoice):
-    """SPEC W9 allows 2,000 lines: every line is posted, and the memo has an item for each."""
+    """SPEC W9 allows 2,000 lines: the dialog shows the first 200, Write off all balances
+    loads the rest and fills every line, every line is posted, and the memo has an item for
+    each."""
     code = AccountingCode.objects.get(code="2500")
     big = InvoiceFactory(number="INV00002000", account=invoice.account)
     LineItem.objects.bulk_create(
@@ -221,8 +223,11 @@ def test_a_2000_line_invoice_is_written_off_in_full_from_the_dialog(page, invoic
     sign_in(page, "clerk")
     dialog = open_write_off_dialog(page, "INV00002000", timeout=20_000)
     # Found by CSS, not by name: naming 2,000 textboxes is the slow part of a role query.
-    expect(dialog.locator("input.amount")).to_have_count(2000, timeout=20_000)
+    expect(dialog.locator("input.amount")).to_have_count(200)
+    expect(dialog.get_by_role("button", name="Show lines 201 to 400 of 2,000")).to_be_attached()
     dialog.get_by_role("button", name="Write off all balances").click()
+    expect(dialog.locator("input.amount")).to_have_count(2000, timeout=20_000)
+    expect(dialog.locator("tr.more-lines")).to_have_count(0)
     expect(total(page)).to_have_text("2,500.00", timeout=20_000)
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden(timeout=20_000)

@@ -350,7 +350,7 @@ def test_the_dialog_asks_no_query_twice_and_lists_the_codes_without_a_cursor(cle
     assert reasons.count("<option") == ReasonCode.objects.filter(active=True).count() > 1
 
 
-@pytest.mark.parametrize("endpoint", ["dialog", "total", "save"])
+@pytest.mark.parametrize("endpoint", ["dialog", "total", "save", "lines"])
 def test_query_counts_are_the_same_for_1_and_200_lines(clerk_client, endpoint):
     counts = []
     for number, count in (("INV00000001", 1), ("INV00000002", 200)):
@@ -359,6 +359,8 @@ def test_query_counts_are_the_same_for_1_and_200_lines(clerk_client, endpoint):
         lines = [(line, "1.00") for line in invoice.lines.all()]
         if endpoint == "dialog":
             counts.append(queries(clerk_client, "get", url))
+        elif endpoint == "lines":
+            counts.append(queries(clerk_client, "get", url + "lines/?start=0&rest=on"))
         elif endpoint == "total":
             counts.append(queries(clerk_client, "post", url + "total/", form_data(lines, number)))
         else:
@@ -608,6 +610,107 @@ def test_a_write_off_saved_by_another_clerk_meanwhile_refuses_and_shows_the_new_
     assert saved["HX-Redirect"] == "/billing/invoices/INV00000101/"
     charge.refresh_from_db()
     assert charge.balance == Decimal("20.00")
+
+
+LONG = "/billing/invoices/INV00000450/write-off/"
+
+
+def amount_ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<input [^>]*id="id_amount_([0-9]+)"', html)]
+
+
+@pytest.fixture
+def long_invoice():
+    """INV00000450: 450 charges of 100.00, in the dialog's order."""
+    invoice = invoice_with_lines("INV00000450", 450)
+    return invoice, list(invoice.lines.order_by("position").values_list("pk", flat=True))
+
+
+def test_a_long_documents_dialog_shows_its_lines_a_page_at_a_time(clerk_client, long_invoice):
+    _invoice, ids = long_invoice
+    dialog = clerk_client.get(LONG, **HTMX).text
+    assert amount_ids(dialog) == ids[:200]
+    assert '<input type="hidden" name="lines_shown" value="200">' in dialog
+    assert ">Show lines 201 to 400 of 450</button>" in dialog
+    assert 'hx-get="/billing/invoices/INV00000450/write-off/lines/?start=200"' in dialog
+    assert 'data-rest="/billing/invoices/INV00000450/write-off/lines/?start=200&amp;rest=on"' in (
+        dialog
+    )
+
+    page = clerk_client.get(LONG + "lines/?start=200", **HTMX)
+    assert page.status_code == 200
+    assert amount_ids(page.text) == ids[200:400]
+    assert '<input type="hidden" name="lines_shown" value="400">' in page.text
+    assert ">Show lines 401 to 450 of 450</button>" in page.text
+    last = clerk_client.get(LONG + "lines/?start=400", **HTMX).text
+    assert amount_ids(last) == ids[400:]
+    assert "more-lines" not in last and "lines_shown" not in last
+    rest = clerk_client.get(LONG + "lines/?start=200&rest=on", **HTMX).text
+    assert amount_ids(rest) == ids[200:]
+    assert "more-lines" not in rest
+
+
+def test_a_dialog_of_at_most_a_page_of_lines_shows_them_all(clerk_client):
+    invoice_with_lines("INV00000200", 200)
+    dialog = clerk_client.get("/billing/invoices/INV00000200/write-off/", **HTMX).text
+    assert len(amount_ids(dialog)) == 200
+    assert "more-lines" not in dialog and "lines_shown" not in dialog
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "start=",
+        "start=-1",
+        "start=abc",
+        "start=1e3",
+        "start=2001",
+        "start=" + "9" * 1000,
+        "start=%00",
+        "start=200&start=400",
+        "rest=on",
+    ],
+)
+def test_a_page_of_lines_that_cannot_be_read_is_refused_with_the_field_named(
+    clerk_client, long_invoice, query
+):
+    response = clerk_client.get(LONG + "lines/?" + query, **HTMX)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.text.startswith("Which lines to show could not be read (start: ")
+
+
+def test_a_page_of_lines_is_of_that_document_and_for_who_may_write_it_off(
+    client, clerk_client, long_invoice, viewer
+):
+    assert (
+        clerk_client.get(
+            "/billing/debit-memos/INV00000450/write-off/lines/?start=0", **HTMX
+        ).status_code
+        == 404
+    )
+    assert clerk_client.get(LONG + "lines/?start=0").status_code == 302  # not from the dialog
+    assert clerk_client.post(LONG + "lines/?start=0", **HTMX).status_code == 405
+    client.force_login(viewer)
+    assert client.get(LONG + "lines/?start=0", **HTMX).status_code == 403
+
+
+def test_a_changed_document_sends_anew_the_balances_of_the_lines_the_dialog_shows(
+    clerk_client, clerk, long_invoice
+):
+    invoice, ids = long_invoice
+    first = invoice.lines.get(pk=ids[0])
+    write_off(invoice, clerk, [(first, "50.00")])  # saved while the dialog was open
+    data = form_data([(first, "1.00")], "INV00000450", seen_balance="45000.00", lines_shown="200")
+    html = clerk_client.post(LONG + "total/", data, **HTMX).text
+    assert f'<div hx-swap-oob="innerHTML:#balance_{ids[0]}">50.00</div>' in html
+    shown = re.findall(r'hx-swap-oob="innerHTML:#balance_([0-9]+)"', html)
+    assert [int(pk) for pk in shown] == ids[:200]
+    # Without it (a document of one page, or every page loaded), every balance is sent.
+    del data["lines_shown"]
+    html = clerk_client.post(LONG + "total/", data, **HTMX).text
+    assert len(re.findall(r'hx-swap-oob="innerHTML:#balance_', html)) == 450
 
 
 def test_the_dialog_counts_down_the_characters_left_for_the_comment(clerk_client, invoice):

@@ -14,11 +14,13 @@ from functools import lru_cache
 from html import escape
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from billing.models import LineItem
 from billing.money import quantum
 from billing.selectors import DisplayLine
+from writeoffs.forms import LINES_PAGE
 
 register = template.Library()
 
@@ -88,4 +90,25 @@ def _row(display: DisplayLine, places: Decimal) -> str:
         f' aria-describedby="id_amount_{pk}_error"{disabled}>{_full(pk, balance, name)}'
         '</div><div class="invalid-feedback d-block field-message"'
         f' id="id_amount_{pk}_error"></div></td></tr>\n'
+    )
+
+
+@register.simple_tag
+def more_lines(kind, number: str, shown: int, count: int) -> SafeString:
+    """The row after the last line shown, while any are left: it loads the next page of rows
+    in its place when it scrolls into view or its button is pressed, and `data-rest` is where
+    every line left is read (app.js, Write off all balances). `lines_shown` tells the live
+    total and the save how many lines the dialog shows."""
+    if shown >= count:
+        return mark_safe("")
+    url = reverse("writeoffs:write-off-lines", args=[kind, number])
+    last = min(shown + LINES_PAGE, count)
+    label = f"Show lines {shown + 1:,} to {last:,} of {count:,}"
+    return mark_safe(
+        f'<tr class="more-lines"><td colspan="6">'
+        f'<input type="hidden" name="lines_shown" value="{shown}">'
+        f'<button type="button" class="btn btn-sm btn-outline-secondary w-100"'
+        f' hx-get="{url}?start={shown}" hx-trigger="click, intersect once"'
+        f' hx-target="closest tr" hx-swap="outerHTML" hx-sync="this:replace"'
+        f' data-rest="{url}?start={shown}&amp;rest=on">{label}</button></td></tr>'
     )
