@@ -59,13 +59,20 @@ class Bench:
     ) -> tuple[Load, Load]:
         """Time `measured` and `control` with wrk in alternating rounds, so that whatever
         else the machine does meanwhile falls on both alike."""
-        measured, measured_seconds = self._ready(measured)
-        control, control_seconds = self._ready(control)
-        measured_rounds, control_rounds = [], []
+        measured_load, control_load = self.alternate(
+            (measured, connections[0]), (control, connections[1])
+        )
+        return measured_load, control_load
+
+    def alternate(self, *loads: tuple[list[Request] | Request, int]) -> list[Load]:
+        """Time each of `loads` (requests, and wrk's connections) in every round, one after
+        the other, so that whatever else the machine does meanwhile falls on all alike."""
+        ready = [(*self._ready(requests), connections) for requests, connections in loads]
+        rounds: list[list[Load]] = [[] for _ in ready]
         for _ in range(self.rounds):
-            measured_rounds.append(self._wrk(measured, measured_seconds, connections[0]))
-            control_rounds.append(self._wrk(control, control_seconds, connections[1]))
-        return Load.of_rounds(measured_rounds), Load.of_rounds(control_rounds)
+            for timed, (requests, seconds, connections) in zip(rounds, ready, strict=True):
+                timed.append(self._wrk(requests, seconds, connections))
+        return [Load.of_rounds(timed) for timed in rounds]
 
     def _ready(self, requests: list[Request] | Request) -> tuple[list[Request], int]:
         """Check that the first request answers 200 and warm every worker up; return the
@@ -274,22 +281,30 @@ def _api_requests(bench: Bench, pool: list[tuple[str, int]]) -> tuple[list, list
     return write_offs, reads
 
 
-def _scaling(bench: Bench, requests: list[Request]) -> tuple[float, str]:
-    four, one = bench.compare(requests, requests, connections=(4, 1))
+def _scaling(four: Load, one: Load) -> tuple[float, str]:
     scaling = four.rate / one.rate
     return scaling, f"1: {one.rate_text}/s · 4: {four.rate_text}/s ({scaling:.2f}x)"
 
 
 def api_scaling(bench: Bench) -> list[Row]:
     """Judged against the bare view, as the goal asks; the API's own read of the same
-    invoices is shown too: a like-for-like request that takes no lock."""
+    invoices is shown too: a like-for-like request that takes no lock. The three are timed
+    in the same rounds, each with 4 connections and then 1, so that what else the machine
+    does falls on all of them alike."""
     write_offs, reads = _api_requests(bench, _api_pool(bench))
     answer = json.loads(send_expecting(bench.base_url, write_offs[0]).body)
     if not answer.get("success"):
         raise FigureFailed(f"the write-off was refused: {answer}")
-    scaling, measured = _scaling(bench, write_offs)
-    control, bare = _scaling(bench, [bench.bare()])
-    _, read = _scaling(bench, reads)
+    loads = bench.alternate(
+        *(
+            (requests, connections)
+            for requests in (write_offs, [bench.bare()], reads)
+            for connections in (4, 1)
+        )
+    )
+    scaling, measured = _scaling(*loads[0:2])
+    control, bare = _scaling(*loads[2:4])
+    _, read = _scaling(*loads[4:6])
     return [
         Row(
             TITLES["api"],
