@@ -4,9 +4,9 @@ The live total, the dialog's save, the API and bulk jobs all ask `write_off_chec
 asks it again against what it reads under the document's lock. It reads nothing itself: the
 caller passes the document, its lines and the codes it has already fetched, so one request
 reads each of them once (the live total passes a `DocumentLines`, which reads every line only
-if the check goes through them all). It returns every problem at once, each keyed by field or line, and the
-total only when every line amount is right: a line that is wrong or could not be read leaves
-the total unknown, never a partial sum (W14).
+if the check goes through them all). It returns every problem at once, each keyed by field or
+line, and the total only when every line amount is right: a line that is wrong or could not
+be read leaves the total unknown, never a partial sum (W14).
 """
 
 import hashlib

@@ -6,6 +6,8 @@ nothing themselves. The document page lives here, not in `billing`, because it s
 `billing` knows nothing of them.
 """
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -20,7 +22,7 @@ from billing.forms import PageForm
 from billing.models import VIEW_DOCUMENTS, BillingDocument, DocumentKind
 from billing.money import format_amount
 from billing.paging import keyset_page
-from billing.selectors import DisplayLine
+from billing.selectors import DisplayLine, LineRow
 from writeoffs import selectors
 from writeoffs.checks import (
     WriteOffCheck,
@@ -86,14 +88,14 @@ def _form(
     request: HtmxHttpRequest,
     document: BillingDocument,
     settings: WriteOffSettings,
-    lines: list[DisplayLine],
+    lines: Sequence[LineRow],
     *,
     saving=False,
 ) -> WriteOffForm:
     return WriteOffForm(
         request.POST if request.method == "POST" else None,
         document=document,
-        lines=[display.line for display in lines],
+        lines=lines,
         user=request.user if saving else None,
         enhanced_write_off=settings.enhanced_write_off,
     )
@@ -164,7 +166,7 @@ def write_off(request: HtmxHttpRequest, kind: DocumentKind, number: str) -> Http
     if request.method == "GET":
         return _open(request, document, settings)
     lines = billing_selectors.document_lines(document)
-    form = _form(request, document, settings, lines, saving=True)
+    form = _form(request, document, settings, [display.line for display in lines], saving=True)
     proposal = form.proposal()
     try:
         memo = document_write_off(
@@ -196,7 +198,7 @@ def _open(request: HtmxHttpRequest, document: BillingDocument, settings: WriteOf
         context = {"title": title, "kind": document.kind, "problems": problems}
         return render(request, "writeoffs/not_possible.html", context)
     lines = billing_selectors.document_lines(document)
-    form = _form(request, document, settings, lines)
+    form = _form(request, document, settings, [display.line for display in lines])
     proposal = WriteOffProposal(
         memo_date=write_off_date_default(document), reason_code=selectors.default_reason_code()
     )
@@ -221,12 +223,7 @@ def write_off_total(request: HtmxHttpRequest, kind: DocumentKind, number: str) -
     document = billing_selectors.document_get(kind, number)
     settings = WriteOffSettings.load()
     lines = billing_selectors.DocumentLines(document, WriteOffForm.lines_named(request.POST))
-    form = WriteOffForm(
-        request.POST,
-        document=document,
-        lines=lines.named(),
-        enhanced_write_off=settings.enhanced_write_off,
-    )
+    form = _form(request, document, settings, lines.named())
     proposal = form.proposal()
     check = _check(form, proposal, settings, lines)
     return _render(request, form, check, typed=bool(proposal.lines))
