@@ -111,7 +111,11 @@ async function fillAll(form) {
   let more;
   while ((more = form.querySelector("tr.more-lines"))) {
     const button = more.querySelector("button");
-    await htmx.ajax("GET", button.dataset.rest, { source: button, target: more, swap: "outerHTML" });
+    try {
+      await htmx.ajax("GET", button.dataset.rest, { source: button, target: more, swap: "outerHTML" });
+    } catch {
+      return; // no answer (the clerk is told), or a newer request replaced this one and fills
+    }
     if (more.isConnected) {
       return;
     }

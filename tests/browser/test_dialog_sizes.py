@@ -130,3 +130,25 @@ def test_focus_on_the_button_that_shows_more_lines_goes_on_to_the_first_of_them(
     following = amount_input(dialog, "Seat 101 of the Gold Plan for the Finance Department")
     expect(following).to_be_focused()
     assert page.problems == []
+
+
+def test_write_off_all_balances_fills_nothing_when_the_lines_left_cannot_be_loaded(
+    page, long_invoice
+):
+    """All or nothing: without every line, no line is filled, and the dialog says why."""
+    uncaught = []
+    page.on("pageerror", lambda error: uncaught.append(error))
+    sign_in(page, "clerk")
+    dialog = open_write_off_dialog(page, "INV00000600", timeout=15_000)
+    page.route("**/write-off/lines/?*rest=on*", lambda route: route.abort())
+    dialog.get_by_role("button", name="Write off all balances").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("The server could not answer")
+    expect(dialog.locator("input.amount")).to_have_count(200)
+    assert (
+        dialog.locator("input.amount").evaluate_all(
+            "inputs => inputs.filter(input => input.value).length"
+        )
+        == 0
+    )
+    expect(total(page)).to_have_text("0.00")
+    assert uncaught == []
