@@ -102,25 +102,47 @@ document.addEventListener("click", (event) => {
   const all = event.target.closest("[data-fill-all]");
   if (all) {
     fillAll(all.closest("form"));
+    return;
+  }
+  const showAll = event.target.closest("[data-show-all]");
+  if (showAll) {
+    showAllLines(showAll);
   }
 });
 
 // Write off all balances: every line, those of a long document not shown yet included, which
 // are loaded first. If they could not be, nothing is filled (the clerk is told why).
 async function fillAll(form) {
+  if (await loadAllLines(form)) {
+    form.querySelectorAll("[data-fill]").forEach(fillFrom);
+  }
+}
+
+// Show all lines: the lines of a long document not shown yet, at once; focus moves on to
+// Write off all balances beside it, as it hides itself (see htmx:beforeSwap below).
+async function showAllLines(button) {
+  const form = button.closest("form");
+  const hadFocus = document.activeElement === button;
+  if ((await loadAllLines(form)) && hadFocus) {
+    form.querySelector("[data-fill-all]").focus();
+  }
+}
+
+// Whether every line of the document is shown, after loading those that were not.
+async function loadAllLines(form) {
   let more;
   while ((more = form.querySelector("tr.more-lines"))) {
     const button = more.querySelector("button");
     try {
       await htmx.ajax("GET", button.dataset.rest, { source: button, target: more, swap: "outerHTML" });
     } catch {
-      return; // no answer (the clerk is told), or a newer request replaced this one and fills
+      return false; // no answer (the clerk is told), or a newer request replaced this one
     }
     if (more.isConnected) {
-      return;
+      return false;
     }
   }
-  form.querySelectorAll("[data-fill]").forEach(fillFrom);
+  return true;
 }
 
 // A long document's lines come a page at a time (the row `tr.more-lines`). When that row's
@@ -222,8 +244,12 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
   const more = event.detail.elt;
   if (more.matches("tr.more-lines")) {
-    // More lines, not an answer to what was typed: the messages stay.
+    // More lines, not an answer to what was typed: the messages stay. The last of them: no
+    // line is left to show.
     focusAfterRow = more.contains(document.activeElement) ? more.previousElementSibling : null;
+    if (!event.detail.serverResponse.includes('class="more-lines"')) {
+      form.querySelector("[data-show-all]")?.setAttribute("hidden", "");
+    }
     return;
   }
   form.querySelectorAll("tbody .field-message:not(:empty)").forEach((message) => {

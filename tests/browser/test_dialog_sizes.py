@@ -74,6 +74,7 @@ def test_save_and_the_total_stay_in_view_with_the_last_line_focused(page, long_i
         dialog.locator(".modal-body").evaluate("body => body.scrollTo(0, body.scrollHeight)")
         expect(inputs).to_have_count(shown)
     expect(dialog.locator("tr.more-lines")).to_have_count(0)
+    expect(dialog.get_by_role("button", name="Show all lines")).to_be_hidden()
     last = inputs.last
     last.focus()
     last.fill("1.65")
@@ -152,3 +153,17 @@ def test_write_off_all_balances_fills_nothing_when_the_lines_left_cannot_be_load
     )
     expect(total(page)).to_have_text("0.00")
     assert uncaught == []
+
+
+def test_show_all_lines_shows_every_line_left_at_once(page, long_invoice):
+    """For the browser's own search, say. From the keyboard, focus moves on to Write off all
+    balances as the button hides itself."""
+    sign_in(page, "clerk")
+    dialog = open_write_off_dialog(page, "INV00000600", timeout=15_000)
+    dialog.get_by_role("button", name="Show all lines").focus()
+    page.keyboard.press("Enter")
+    expect(dialog.locator("input.amount")).to_have_count(600)
+    expect(dialog.locator("tr.more-lines")).to_have_count(0)
+    expect(dialog.get_by_role("button", name="Show all lines")).to_be_hidden()
+    expect(dialog.get_by_role("button", name="Write off all balances")).to_be_focused()
+    assert page.problems == []

@@ -632,6 +632,7 @@ def test_a_long_documents_dialog_shows_its_lines_a_page_at_a_time(clerk_client, 
     assert amount_ids(dialog) == ids[:200]
     assert '<input type="hidden" name="lines_shown" value="200">' in dialog
     assert ">Show lines 201 to 400 of 450</button>" in dialog
+    assert "data-show-all>Show all lines</button>" in dialog
     assert 'hx-get="/billing/invoices/INV00000450/write-off/lines/?start=200"' in dialog
     assert 'data-rest="/billing/invoices/INV00000450/write-off/lines/?start=200&amp;rest=on"' in (
         dialog
@@ -655,6 +656,7 @@ def test_a_dialog_of_at_most_a_page_of_lines_shows_them_all(clerk_client):
     dialog = clerk_client.get("/billing/invoices/INV00000200/write-off/", **HTMX).text
     assert len(amount_ids(dialog)) == 200
     assert "more-lines" not in dialog and "lines_shown" not in dialog
+    assert "Show all lines" not in dialog
 
 
 @pytest.mark.parametrize(
