@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Expression, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Expression, F, Q, QuerySet, Subquery
 from django.http import Http404
 
 from billing.compiled import Compiled
@@ -277,8 +277,9 @@ NAMED_LINES_LIMIT = 32
 
 
 def _lines_named(count: int, *, document: int, **ids: int) -> QuerySet[LineItem]:
-    """The lines `line0`, `line1`... of `document`, each with how many lines it has."""
-    lines = LineItem.objects.filter(document=OuterRef("document")).order_by()
+    """The lines `line0`, `line1`... of `document`, each with how many lines it has (counted
+    once: the subquery names the document, not each row's)."""
+    lines = LineItem.objects.filter(document=document).order_by()
     counted = lines.values("document").annotate(count=Count("pk")).values("count")
     named = LineItem.objects.filter(
         document=document, pk__in=[ids[f"line{n}"] for n in range(count)]
