@@ -29,7 +29,7 @@ from writeoffs.importing import (
     writing,
 )
 from writeoffs.importing.fields import MAX_PROBLEMS
-from writeoffs.importing.writing import Writer
+from writeoffs.importing.writing import ImportReport, Spooled, Writer
 from writeoffs.models import ReasonCode
 
 pytestmark = pytest.mark.django_db
@@ -226,11 +226,11 @@ def test_import_reports_what_it_created(import_data):
 
     assert report.accounting_codes == ["4000", "2500", "2200", "6100"]
     assert report.reason_codes == ["Customer Bankruptcy"]
-    assert report.accounts == ["A00000001"]
-    assert report.documents == ["INV00000101"]
+    assert list(report.accounts) == ["A00000001"]
+    assert list(report.documents) == ["INV00000101"]
     assert report.lines == 4
-    assert report.skipped == []
-    assert report.summary() == [
+    assert list(report.skipped) == []
+    assert "".join(report.summary()).splitlines() == [
         "Created 4 accounting codes: 4000, 2500, 2200, 6100",
         "Created 1 reason code: Customer Bankruptcy",
         "Created 1 account: A00000001",
@@ -297,7 +297,7 @@ def test_accounting_codes_may_be_in_the_database_only(import_data):
 
     report = import_data(data)
 
-    assert report.documents == ["INV00000101"]
+    assert list(report.documents) == ["INV00000101"]
     assert report.accounting_codes == []
 
 
@@ -319,7 +319,7 @@ def test_reimport_reports_the_existing_number_and_changes_nothing_of_it(import_d
 
     report = import_data(data)
 
-    assert report.documents == ["INV00000102"]
+    assert list(report.documents) == ["INV00000102"]
     assert "INV00000101 exists already; left unchanged." in report.skipped
     assert BillingDocument.objects.get(number="INV00000101").balance == Decimal("97.42")
     assert BillingDocument.objects.get(number="INV00000102").balance == Decimal("89.17")
@@ -333,7 +333,7 @@ def test_reimport_of_the_same_file_changes_nothing(import_data):
     report = import_data(example())
 
     assert row_counts() == before
-    assert report.documents == []
+    assert list(report.documents) == []
     assert len(report.skipped) == 6
 
 
@@ -798,7 +798,7 @@ def invoices(count: int) -> dict:
 def test_accounting_codes_may_come_after_the_documents(import_data):
     report = import_data(codes_last(example()))
 
-    assert report.documents == ["INV00000101"]
+    assert list(report.documents) == ["INV00000101"]
     assert report.accounting_codes == ["4000", "2500", "2200", "6100"]
     assert LineItem.objects.get(kind="tax").accounting_code.code == "2200"
 
@@ -860,6 +860,105 @@ def test_a_number_repeated_in_a_later_batch_is_refused(batches_of_two, tmp_path)
         'documents[4].number: "INV00000001" appears already at documents[0].number'
     ]
     assert not BillingDocument.objects.exists()
+
+
+def test_a_number_repeated_after_a_problem_is_still_found(batches_of_two, tmp_path):
+    # The first problem stops the writing; the numbers are still noted, and every repeat listed.
+    data = invoices(6)
+    data["documents"][1]["currency"] = "XXX"
+    data["documents"][4]["number"] = "INV00000002"
+    data["documents"][5]["number"] = "INV00000002"
+
+    with pytest.raises(ImportRefused) as refused:
+        file_import(path=as_file(data, tmp_path / "invoices.json"))
+
+    assert refused.value.problems[1:] == [
+        'documents[4].number: "INV00000002" appears already at documents[1].number',
+        'documents[5].number: "INV00000002" appears already at documents[1].number',
+    ]
+    assert not BillingDocument.objects.exists()
+
+
+def test_the_numbers_met_are_kept_in_the_database_for_the_import_only(monkeypatch, tmp_path):
+    # In memory they would grow with the file; the table is gone once the import is done, so
+    # that the next import on the same connection starts from nothing.
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+    noted = []
+    write = Writer.documents
+
+    def documents(self, batch):
+        write(self, batch)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT number, first FROM {self.numbers_seen.table} ORDER BY first")
+            noted.append(cursor.fetchall())
+
+    monkeypatch.setattr(Writer, "documents", documents)
+    path = as_file(invoices(3), tmp_path / "invoices.json")
+
+    file_import(path=path)
+
+    assert noted == [
+        [("INV00000001", 0), ("INV00000002", 1)],
+        [("INV00000001", 0), ("INV00000002", 1), ("INV00000003", 2)],
+    ]
+    noted.clear()
+    report = file_import(path=path)  # again: every document exists, none repeats in the file
+    assert list(report.documents) == []
+    assert len(report.skipped) == 8  # four accounting codes, a reason code, three documents
+    assert noted[-1] == [("INV00000001", 0), ("INV00000002", 1), ("INV00000003", 2)]
+
+
+def test_an_import_after_a_refused_one_on_the_same_connection_sees_no_numbers_of_it():
+    data = invoices(2)
+    data["documents"][1]["currency"] = "XXX"
+    with pytest.raises(ImportRefused):
+        documents_import(data=data)
+
+    report = documents_import(data=invoices(2))
+
+    assert list(report.documents) == ["INV00000001", "INV00000002"]
+
+
+def test_a_long_report_is_kept_outside_memory_and_printed_whole(monkeypatch, tmp_path):
+    monkeypatch.setattr(Spooled, "IN_MEMORY", 2)
+    path = as_file(invoices(5), tmp_path / "invoices.json")
+    closed = []
+    close = ImportReport.close
+    monkeypatch.setattr(ImportReport, "close", lambda self: closed.append(close(self)))
+    out = io.StringIO()
+
+    call_command("import_invoices", str(path), stdout=out)
+    call_command("import_invoices", str(path), stdout=out)
+
+    numbers = [f"INV0000000{n}" for n in range(1, 6)]
+    codes = ["4000", "2500", "2200", "6100"]
+    assert out.getvalue().splitlines() == [
+        "Created 4 accounting codes: 4000, 2500, 2200, 6100",
+        "Created 1 reason code: Customer Bankruptcy",
+        "Created 1 account: A00000001",
+        f"Created 5 documents with 20 lines: {', '.join(numbers)}",
+        *(f"Accounting code {code} exists already; left unchanged." for code in codes),
+        "Reason code Customer Bankruptcy exists already; left unchanged.",
+        *(f"{number} exists already; left unchanged." for number in numbers),
+    ]
+    assert len(closed) == 2
+
+
+def test_spooled_texts_read_back_as_given():
+    spooled = Spooled()
+    texts = ["a", 'quote " and, comma', "line\nbreak", "é", *map(str, range(2000))]
+    spooled.extend(texts[:3])
+    spooled.append(texts[3])
+    spooled.extend(texts[4:])
+    try:
+        assert list(spooled) == texts
+        assert list(spooled) == texts  # read again
+        spooled.append("after reading")
+        assert list(spooled)[-2:] == ["1999", "after reading"]
+        assert len(spooled) == len(texts) + 1
+    finally:
+        spooled.close()
+    assert spooled.file is None
 
 
 def test_documents_of_earlier_batches_are_let_go_before_later_ones_are_written(

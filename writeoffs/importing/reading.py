@@ -114,24 +114,15 @@ def document_batches(
 
 
 class FileChecks:
-    """The checks that span documents of the file: a document number appears once, and an
-    account number has one name throughout."""
+    """The check that spans documents of the file and needs no database: an account number
+    has one name throughout. (That a document number appears once is checked as the batches
+    are written, `writing.NumbersSeen`: the numbers met so far would grow with the file.)"""
 
     def __init__(self, reader: Reader):
         self.reader = reader
-        # Number -> the index of the first document with it: an index rather than its path
-        # (documents[12345].number), as this grows with the file: 40 bytes less a document.
-        self.numbers: dict[str, int] = {}
         self.account_names: dict[str, tuple[str, str]] = {}  # number -> (name, path)
 
     def check(self, document: Document) -> None:
-        self.reader.unique(
-            self.numbers,
-            document.number,
-            f"{document.path}.number",
-            first=document.index,
-            where=lambda index: f"documents[{index}].number",
-        )
         number, name = document.account_number, document.account_name
         if number is not None and name is not None:
             first_name, first_path = self.account_names.setdefault(

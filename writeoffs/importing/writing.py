@@ -1,9 +1,13 @@
 """Checking the file against the database, and writing it, a batch of documents at a time."""
 
+import io
+import json
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import batched
 
 import psycopg.copy
 from django.db import connection, models
@@ -21,32 +25,89 @@ from writeoffs.models import ReasonCode
 LEVELS = [(Kind.CHARGE,), (Kind.TAX, Kind.DISCOUNT), (Kind.DISCOUNT_TAX,)]
 
 
+class Spooled:
+    """Texts in the order given: the first `IN_MEMORY` in a list, the rest in a temporary file,
+    so that what an import reports (every number it created) does not grow its memory with
+    the file. `close` removes the file."""
+
+    IN_MEMORY = 1000
+
+    def __init__(self):
+        self.head: list[str] = []
+        self.file: io.TextIOBase | None = None
+        self.count = 0
+
+    def extend(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            if self.count < self.IN_MEMORY:
+                self.head.append(text)
+            else:
+                if self.file is None:
+                    # Kept open past this call; `close` closes it.
+                    self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+                self.file.seek(0, io.SEEK_END)
+                # One JSON string a line: whatever a text holds, it reads back the same.
+                self.file.write(f"{json.dumps(text)}\n")
+            self.count += 1
+
+    def append(self, text: str) -> None:
+        self.extend([text])
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.head
+        if self.file is not None:
+            self.file.seek(0)
+            for line in self.file:
+                yield json.loads(line)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 @dataclass
 class ImportReport:
-    """What an import created (codes, names and numbers) and what it left unchanged."""
+    """What an import created (codes, names and numbers) and what it left unchanged; `close`
+    lets go of the file that keeps the longer lists."""
 
     accounting_codes: list[str] = field(default_factory=list)
     reason_codes: list[str] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
-    documents: list[str] = field(default_factory=list)
+    accounts: Spooled = field(default_factory=Spooled)
+    documents: Spooled = field(default_factory=Spooled)
     lines: int = 0
-    skipped: list[str] = field(default_factory=list)
+    skipped: Spooled = field(default_factory=Spooled)
 
-    def summary(self) -> list[str]:
-        """One sentence per kind of thing created or left unchanged, for the commands to print."""
+    def summary(self) -> Iterator[str]:
+        """One sentence a line per kind of thing created or left unchanged, in pieces, for the
+        commands to write as they come: a list of what was created is as long as the file."""
         created = [
             (self.accounting_codes, "accounting code", ""),
             (self.reason_codes, "reason code", ""),
             (self.accounts, "account", ""),
             (self.documents, "document", f" with {self.lines} lines"),
         ]
-        sentences = [
-            f"Created {len(names)} {noun}{'s' if len(names) != 1 else ''}{extra}: "
-            + ", ".join(names)
-            for names, noun, extra in created
-            if names
-        ]
-        return [*sentences, *self.skipped] or ["Nothing to import."]
+        said = False
+        for names, noun, extra in created:
+            if not names:
+                continue
+            said = True
+            yield f"Created {len(names)} {noun}{'s' if len(names) != 1 else ''}{extra}: "
+            for number, some in enumerate(batched(names, Spooled.IN_MEMORY)):
+                yield (", " if number else "") + ", ".join(some)
+            yield "\n"
+        for sentence in self.skipped:
+            said = True
+            yield f"{sentence}\n"
+        if not said:
+            yield "Nothing to import.\n"
+
+    def close(self) -> None:
+        for spooled in (self.accounts, self.documents, self.skipped):
+            spooled.close()
 
 
 def _rows(model: type[models.Model], name: str, values: Iterable[str | None]) -> dict:
@@ -82,6 +143,7 @@ class Writer:
         self.missing_codes: set[str] = set()  # codes lines name that are nowhere
         # Accounts by number: their id, and their name if they were in the database before.
         self.accounts: dict[str, tuple[int, str | None]] = {}
+        self.numbers_seen = NumbersSeen()
         self.inserts = Inserts()
 
     @property
@@ -105,8 +167,10 @@ class Writer:
             self.report.reason_codes = [reason.name for reason in new]
 
     def documents(self, documents: Sequence[Document]) -> None:
-        """Check a batch of documents against the database; write it if all is well so far."""
+        """Check a batch of documents against the file before it and the database; write it
+        if all is well so far."""
         self.inserts.wait()
+        self._check_repeats(documents)
         numbers = _rows(BillingDocument, "number", (document.number for document in documents))
         self._look_up_codes(documents)
         self._look_up_accounts(documents)
@@ -138,10 +202,27 @@ class Writer:
         if self.writing:
             self.inserts.start()
         self.inserts.close()
+        self.numbers_seen.drop()
 
     def abandon(self) -> None:
         """Stop writing after an error; see `Inserts.abandon`."""
         self.inserts.abandon()
+
+    def _check_repeats(self, documents: Sequence[Document]) -> None:
+        """A document number appears once in the file: a repeat names the first document."""
+        given = [document for document in documents if document.number is not None]
+        firsts = self.numbers_seen.firsts([document.number for document in given])
+        new = []
+        for document in given:
+            if self.reader.unique(
+                firsts,
+                document.number,
+                f"{document.path}.number",
+                first=document.index,
+                where=lambda index: f"documents[{index}].number",
+            ):
+                new.append((document.number, document.index))
+        self.numbers_seen.add(new)
 
     def _look_up_codes(self, documents: Sequence[Document]) -> None:
         named = {
@@ -195,7 +276,7 @@ class Writer:
         self.accounts |= {
             number: (id_, None) for number, id_ in zip(new_accounts, ids, strict=True)
         }
-        self.report.accounts += new_accounts
+        self.report.accounts.extend(new_accounts)
         rows = [
             (
                 document.type,
@@ -211,7 +292,7 @@ class Writer:
             for document in documents
         ]
         ids = self.inserts.insert(BillingDocument, DOCUMENT_COLUMNS, rows)
-        self.report.documents += [document.number for document in documents]
+        self.report.documents.extend(document.number for document in documents)
         return {document.number: id_ for document, id_ in zip(documents, ids, strict=True)}
 
 
@@ -266,6 +347,61 @@ def _create_lines(
                 )
         line_ids |= zip(keys, inserts.insert(LineItem, LINE_COLUMNS, rows), strict=True)
     return len(line_ids)
+
+
+class NumbersSeen:
+    """The document numbers met so far in the file, each with the index of its first document,
+    in a temporary table of the import's transaction: in memory they would grow with the file
+    (some 150 bytes a document; 1.5 GB for ten million). The table goes with the transaction
+    if the import fails; `drop` removes it when the import ends."""
+
+    NAME = "import_numbers_seen"
+
+    def __init__(self):
+        self.postgresql = connection.vendor == "postgresql"
+        # Named with its schema, so that no table of the application is ever meant.
+        self.table = f"{'pg_temp' if self.postgresql else 'temp'}.{self.NAME}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cursor.execute(
+                f"CREATE TABLE {self.table} (number text PRIMARY KEY, first integer NOT NULL)"
+            )
+
+    def firsts(self, numbers: list[str]) -> dict[str, int]:
+        """The index of the first document with each of `numbers` that is in the table."""
+        select = f"SELECT number, first FROM {self.table} WHERE number"
+        with connection.cursor() as cursor:
+            if self.postgresql:
+                cursor.execute(f"{select} = ANY(%s::text[])", [numbers])
+                return dict(cursor.fetchall())
+            found = {}
+            chunk = connection.features.max_query_params or len(numbers) or 1
+            for start in range(0, len(numbers), chunk):
+                part = numbers[start : start + chunk]
+                cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
+                found.update(cursor.fetchall())
+            return found
+
+    def add(self, rows: list[tuple[str, int]]) -> None:
+        """Note numbers met for the first time, each with its document's index."""
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if self.postgresql:
+                numbers, firsts = zip(*rows, strict=True)
+                cursor.execute(
+                    f"INSERT INTO {self.table} (number, first) "
+                    "SELECT * FROM unnest(%s::text[], %s::integer[])",
+                    [list(numbers), list(firsts)],
+                )
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {self.table} (number, first) VALUES (%s, %s)", rows
+                )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
 ACCOUNT_COLUMNS = ("number", "name")

@@ -46,8 +46,11 @@ class Command(BaseCommand):
             ) from None
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-        for sentence in report.summary():
-            self.stdout.write(sentence)
+        try:
+            for piece in report.summary():
+                self.stdout.write(piece, ending="")
+        finally:
+            report.close()
 
     def import_file(self, file: str) -> ImportReport:
         if file != "-":
