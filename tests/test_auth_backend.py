@@ -7,8 +7,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api import services
 from api.models import ApiToken
-from api.services import api_token_create, api_token_user
+from api.services import api_token_create, api_token_revoke, api_token_user
 from config.auth import OneQueryModelBackend
 from tests.factories import UserFactory
 
@@ -138,3 +139,17 @@ def test_an_api_tokens_user_comes_with_their_permissions_in_the_tokens_query(
     boss = django_user_model.objects.create_superuser("boss", password="x")
     _, boss_token = api_token_create(user=boss, name="z")
     assert api_token_user(boss_token).has_perm("writeoffs.reverse_write_off")
+
+
+def test_an_api_tokens_user_is_read_by_the_orm_where_the_names_cannot_be_joined(monkeypatch):
+    monkeypatch.setattr(services, "_token_user_sql", lambda: None)
+    user = UserFactory(permissions=["writeoffs.write_off_document"])
+    api_token, token = api_token_create(user=user, name="x")
+
+    found = api_token_user(token)
+
+    assert found == user and found.has_perm("writeoffs.write_off_document")
+    assert ApiToken.objects.get().last_used is not None
+    assert api_token_user("wo_" + "x" * 43) is None
+    api_token_revoke(api_token=api_token)
+    assert api_token_user(token) is None
