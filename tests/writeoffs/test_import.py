@@ -866,6 +866,7 @@ def test_a_number_repeated_after_a_problem_is_still_found(batches_of_two, tmp_pa
     # The first problem stops the writing; the numbers are still noted, and every repeat listed.
     data = invoices(6)
     data["documents"][1]["currency"] = "XXX"
+    data["documents"][3]["number"] = "INV00000003"  # in the same batch as its first
     data["documents"][4]["number"] = "INV00000002"
     data["documents"][5]["number"] = "INV00000002"
 
@@ -873,6 +874,7 @@ def test_a_number_repeated_after_a_problem_is_still_found(batches_of_two, tmp_pa
         file_import(path=as_file(data, tmp_path / "invoices.json"))
 
     assert refused.value.problems[1:] == [
+        'documents[3].number: "INV00000003" appears already at documents[2].number',
         'documents[4].number: "INV00000002" appears already at documents[1].number',
         'documents[5].number: "INV00000002" appears already at documents[1].number',
     ]

@@ -211,18 +211,16 @@ class Writer:
     def _check_repeats(self, documents: Sequence[Document]) -> None:
         """A document number appears once in the file: a repeat names the first document."""
         given = [document for document in documents if document.number is not None]
-        firsts = self.numbers_seen.firsts([document.number for document in given])
-        new = []
+        firsts = self.numbers_seen.met([(document.number, document.index) for document in given])
         for document in given:
-            if self.reader.unique(
+            # Adds the batch's own numbers to `firsts` as it goes, to find repeats within it.
+            self.reader.unique(
                 firsts,
                 document.number,
                 f"{document.path}.number",
                 first=document.index,
                 where=lambda index: f"documents[{index}].number",
-            ):
-                new.append((document.number, document.index))
-        self.numbers_seen.add(new)
+            )
 
     def _look_up_codes(self, documents: Sequence[Document]) -> None:
         named = {
@@ -367,37 +365,46 @@ class NumbersSeen:
                 f"CREATE TABLE {self.table} (number text PRIMARY KEY, first integer NOT NULL)"
             )
 
-    def firsts(self, numbers: list[str]) -> dict[str, int]:
-        """The index of the first document with each of `numbers` that is in the table."""
-        select = f"SELECT number, first FROM {self.table} WHERE number"
+    def met(self, numbers: list[tuple[str, int]]) -> dict[str, int]:
+        """Note `numbers` (each with its document's index) as met; return the first index of
+        those met before, in earlier batches."""
+        if not numbers:
+            return {}
         with connection.cursor() as cursor:
             if self.postgresql:
-                cursor.execute(f"{select} = ANY(%s::text[])", [numbers])
-                return dict(cursor.fetchall())
-            found = {}
-            chunk = connection.features.max_query_params or len(numbers) or 1
-            for start in range(0, len(numbers), chunk):
-                part = numbers[start : start + chunk]
-                cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
-                found.update(cursor.fetchall())
-            return found
-
-    def add(self, rows: list[tuple[str, int]]) -> None:
-        """Note numbers met for the first time, each with its document's index."""
-        if not rows:
-            return
-        with connection.cursor() as cursor:
-            if self.postgresql:
-                numbers, firsts = zip(*rows, strict=True)
+                # The pairs as one JSON text: psycopg would dump a list of a thousand texts in
+                # Python, at a hundredth of a second a batch. Those met before are looked up
+                # only when there are any: a join with the whole table on every batch would
+                # grow with the file under a prepared statement's generic plan.
                 cursor.execute(
                     f"INSERT INTO {self.table} (number, first) "
-                    "SELECT * FROM unnest(%s::text[], %s::integer[])",
-                    [list(numbers), list(firsts)],
+                    "SELECT DISTINCT ON (pair->>0) pair->>0, (pair->>1)::integer "
+                    "FROM json_array_elements(%s::json) AS pair "
+                    "ORDER BY pair->>0, (pair->>1)::integer "
+                    "ON CONFLICT (number) DO NOTHING RETURNING number",
+                    [json.dumps(numbers)],
                 )
-            else:
-                cursor.executemany(
-                    f"INSERT INTO {self.table} (number, first) VALUES (%s, %s)", rows
+                added = {number for (number,) in cursor.fetchall()}
+                before = sorted({number for number, _ in numbers} - added)
+                if not before:
+                    return {}
+                cursor.execute(
+                    f"SELECT number, first FROM {self.table} WHERE number = ANY(%s::text[])",
+                    [before],
                 )
+                return dict(cursor.fetchall())
+            firsts = {}
+            select = f"SELECT number, first FROM {self.table} WHERE number IN"
+            chunk = connection.features.max_query_params or len(numbers) or 1
+            for start in range(0, len(numbers), chunk):
+                part = [number for number, _ in numbers[start : start + chunk]]
+                cursor.execute(f"{select} ({', '.join(['%s'] * len(part))})", part)
+                firsts.update(cursor.fetchall())
+            # In the file's order, so that of a number given twice in the batch, the first stays.
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {self.table} (number, first) VALUES (%s, %s)", numbers
+            )
+            return firsts
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
