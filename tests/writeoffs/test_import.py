@@ -890,7 +890,7 @@ def test_the_numbers_met_are_kept_in_the_database_for_the_import_only(monkeypatc
 
     def documents(self, batch):
         write(self, batch)
-        with connection.cursor() as cursor:
+        with self.numbers_seen.cursor() as cursor:
             cursor.execute(f"SELECT number, first FROM {self.numbers_seen.table} ORDER BY first")
             noted.append(cursor.fetchall())
 
@@ -948,7 +948,8 @@ def test_a_long_report_is_kept_outside_memory_and_printed_whole(monkeypatch, tmp
 
 def test_spooled_texts_read_back_as_given():
     spooled = Spooled()
-    texts = ["a", 'quote " and, comma', "line\nbreak", "é", *map(str, range(2000))]
+    odd = ['quote " and, comma', "line\nbreak", "é", "[1]"]
+    texts = ["a", *odd[:3], *map(str, range(2000)), *odd]  # odd texts in memory and in the file
     spooled.extend(texts[:3])
     spooled.append(texts[3])
     spooled.extend(texts[4:])
@@ -956,7 +957,7 @@ def test_spooled_texts_read_back_as_given():
         assert list(spooled) == texts
         assert list(spooled) == texts  # read again
         spooled.append("after reading")
-        assert list(spooled)[-2:] == ["1999", "after reading"]
+        assert list(spooled)[-2:] == ["[1]", "after reading"]
         assert len(spooled) == len(texts) + 1
     finally:
         spooled.close()

@@ -1,5 +1,6 @@
 """Checking the file against the database, and writing it, a batch of documents at a time."""
 
+import contextlib
 import io
 import json
 import tempfile
@@ -38,17 +39,18 @@ class Spooled:
         self.count = 0
 
     def extend(self, texts: Iterable[str]) -> None:
-        for text in texts:
-            if self.count < self.IN_MEMORY:
-                self.head.append(text)
-            else:
-                if self.file is None:
-                    # Kept open past this call; `close` closes it.
-                    self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
-                self.file.seek(0, io.SEEK_END)
-                # One JSON string a line: whatever a text holds, it reads back the same.
-                self.file.write(f"{json.dumps(text)}\n")
-            self.count += 1
+        texts = list(texts)
+        kept = max(0, min(len(texts), self.IN_MEMORY - self.count))
+        self.head += texts[:kept]
+        self.count += len(texts)
+        if kept == len(texts):
+            return
+        if self.file is None:
+            # Kept open past this call; `close` closes it.
+            self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.file.seek(0, io.SEEK_END)
+        # One JSON list a line (a batch's numbers): whatever a text holds, it reads back the same.
+        self.file.write(f"{json.dumps(texts[kept:])}\n")
 
     def append(self, text: str) -> None:
         self.extend([text])
@@ -61,7 +63,7 @@ class Spooled:
         if self.file is not None:
             self.file.seek(0)
             for line in self.file:
-                yield json.loads(line)
+                yield from json.loads(line)
 
     def close(self) -> None:
         if self.file is not None:
@@ -143,8 +145,8 @@ class Writer:
         self.missing_codes: set[str] = set()  # codes lines name that are nowhere
         # Accounts by number: their id, and their name if they were in the database before.
         self.accounts: dict[str, tuple[int, str | None]] = {}
-        self.numbers_seen = NumbersSeen()
         self.inserts = Inserts()
+        self.numbers_seen = NumbersSeen()  # last: it opens a connection, which `finish` closes
 
     @property
     def writing(self) -> bool:
@@ -169,8 +171,8 @@ class Writer:
     def documents(self, documents: Sequence[Document]) -> None:
         """Check a batch of documents against the file before it and the database; write it
         if all is well so far."""
-        self.inserts.wait()
         self._check_repeats(documents)
+        self.inserts.wait()
         numbers = _rows(BillingDocument, "number", (document.number for document in documents))
         self._look_up_codes(documents)
         self._look_up_accounts(documents)
@@ -202,11 +204,12 @@ class Writer:
         if self.writing:
             self.inserts.start()
         self.inserts.close()
-        self.numbers_seen.drop()
+        self.numbers_seen.close()
 
     def abandon(self) -> None:
         """Stop writing after an error; see `Inserts.abandon`."""
         self.inserts.abandon()
+        self.numbers_seen.close()
 
     def _check_repeats(self, documents: Sequence[Document]) -> None:
         """A document number appears once in the file: a repeat names the first document."""
@@ -349,28 +352,44 @@ def _create_lines(
 
 class NumbersSeen:
     """The document numbers met so far in the file, each with the index of its first document,
-    in a temporary table of the import's transaction: in memory they would grow with the file
-    (some 150 bytes a document; 1.5 GB for ten million). The table goes with the transaction
-    if the import fails; `drop` removes it when the import ends."""
+    in a temporary table: in memory they would grow with the file (some 150 bytes a document;
+    1.5 GB for ten million). On PostgreSQL the table is a connection's of its own, so that a
+    batch's numbers are noted while the import's connection copies in the batch before; on
+    SQLite, which copies nothing beside, it is the import's connection's. `close` lets go of
+    it (and the connection) when the import ends, whatever its end."""
 
     NAME = "import_numbers_seen"
 
     def __init__(self):
         self.postgresql = connection.vendor == "postgresql"
+        self.own = None
         # Named with its schema, so that no table of the application is ever meant.
         self.table = f"{'pg_temp' if self.postgresql else 'temp'}.{self.NAME}"
-        with connection.cursor() as cursor:
+        if self.postgresql:
+            with connection.wrap_database_errors:
+                self.own = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+        with self.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
             cursor.execute(
                 f"CREATE TABLE {self.table} (number text PRIMARY KEY, first integer NOT NULL)"
             )
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator:
+        """A cursor of the table's connection."""
+        if self.own is None:
+            with connection.cursor() as cursor:
+                yield cursor
+            return
+        with connection.wrap_database_errors, self.own.cursor() as cursor:
+            yield cursor
 
     def met(self, numbers: list[tuple[str, int]]) -> dict[str, int]:
         """Note `numbers` (each with its document's index) as met; return the first index of
         those met before, in earlier batches."""
         if not numbers:
             return {}
-        with connection.cursor() as cursor:
+        with self.cursor() as cursor:
             if self.postgresql:
                 # The pairs as one JSON text: psycopg would dump a list of a thousand texts in
                 # Python, at a hundredth of a second a batch. Those met before are looked up
@@ -406,9 +425,16 @@ class NumbersSeen:
             )
             return firsts
 
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()  # and its temporary table with it
+            self.own = None
+            return
+        # The import's connection is in a transaction that failed, if the import did: its
+        # rollback drops the table.
+        if not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
 ACCOUNT_COLUMNS = ("number", "name")
