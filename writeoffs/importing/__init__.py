@@ -10,13 +10,13 @@ contract is silent:
   time (`streaming.BATCH_SIZE`), and a problem found late rolls back the batches written
   before it. Memory holds a few batches, and between them only the codes and the account
   numbers met so far: the document numbers met (to find one given twice) are kept in a
-  temporary table of the import's transaction (`writing.NumbersSeen`), and those created, for
-  the report, in a temporary file past the first thousand (`writing.Spooled`), so memory does
-  not grow with the number of documents (2 MB more for 100,000 invoices than for 5,000, where
-  it was 18 MB). Reading gives what `parse_json` gives, as
-  the API reads its requests: a key given twice in one object, nesting deeper than it allows
-  and bytes that are not UTF-8 are refused with their JSON path (a file with several such
-  faults reports the first), and every number is read as `Decimal`, never `float`.
+  temporary table (`writing.NumbersSeen`; on PostgreSQL, of a connection of its own), and
+  those created, for the report, in a temporary file past the first thousand
+  (`writing.Spooled`), so memory does not grow with the number of documents (2 MB more for
+  100,000 invoices than for 5,000, where it was 18 MB). Reading gives what `parse_json`
+  gives, as the API reads its requests: a key given twice in one object, nesting deeper than
+  it allows and bytes that are not UTF-8 are refused with their JSON path (a file with several
+  such faults reports the first), and every number is read as `Decimal`, never `float`.
 - The codes may come before or after the documents: lines name accounting codes, so when the
   documents come first the file is read twice, the first time for its codes. Standard input
   is kept in a temporary file for that.
