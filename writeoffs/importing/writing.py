@@ -115,10 +115,13 @@ class ImportReport:
 def _rows(model: type[models.Model], name: str, values: Iterable[str | None]) -> dict:
     """The rows of `model` whose text field `name` is one of `values`, by that field."""
     values = sorted({value for value in values if value is not None})
+    if not values:
+        return {}
     if connection.vendor == "postgresql":
-        # The values as one array: a list of a thousand placeholders (a batch's document
-        # numbers) costs this process four times the CPU that one array does.
-        in_values = RawSQL("SELECT unnest(%s::text[])", [values])
+        # The values as one JSON text: a list of a thousand placeholders (a batch's document
+        # numbers) costs this process four times the CPU that one array does, and psycopg
+        # dumps an array of texts in Python, a millisecond a batch.
+        in_values = RawSQL("SELECT json_array_elements_text(%s::json)", [json.dumps(values)])
         return {
             getattr(row, name): row for row in model.objects.filter(**{f"{name}__in": in_values})
         }
