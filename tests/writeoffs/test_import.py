@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, OperationalError, connection
 
 from billing.models import Account, AccountingCode, BillingDocument, LineItem
 from billing.parsing import RefusedNumber
@@ -1177,6 +1177,26 @@ def test_command_imports_a_file(tmp_path):
 
     assert "Created 1 document with 4 lines: INV00000101" in out.getvalue()
     assert BillingDocument.objects.filter(number="INV00000101").exists()
+
+
+@pytest.mark.parametrize("where", ["NumbersSeen", "documents"])
+def test_command_says_the_database_failed_and_imports_nothing(monkeypatch, tmp_path, where):
+    # The import's second connection (for the numbers it meets) cannot be had, or the
+    # import's own fails midway.
+    def fail(*args, **kwargs):
+        raise OperationalError("connection to server failed\nsecond line")
+
+    target = writing.NumbersSeen if where == "NumbersSeen" else Writer
+    monkeypatch.setattr(target, "__init__" if where == "NumbersSeen" else "documents", fail)
+    before = row_counts()
+
+    with pytest.raises(CommandError) as failed:
+        call_command("import_invoices", str(as_file(EXAMPLE, tmp_path / "x.json")))
+
+    assert str(failed.value) == (
+        "Nothing was imported: the database failed (connection to server failed)."
+    )
+    assert row_counts() == before
 
 
 def test_command_reads_standard_input_for_a_dash(monkeypatch):

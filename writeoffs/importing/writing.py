@@ -149,7 +149,12 @@ class Writer:
         # Accounts by number: their id, and their name if they were in the database before.
         self.accounts: dict[str, tuple[int, str | None]] = {}
         self.inserts = Inserts()
-        self.numbers_seen = NumbersSeen()  # last: it opens a connection, which `finish` closes
+        try:
+            # Last: it opens a connection, which `finish` and `abandon` close.
+            self.numbers_seen = NumbersSeen()
+        except BaseException:
+            self.inserts.abandon()
+            raise
 
     @property
     def writing(self) -> bool:

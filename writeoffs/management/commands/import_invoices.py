@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 
 from writeoffs.importing import ImportRefused, ImportReport, file_import
 
@@ -44,6 +44,11 @@ class Command(BaseCommand):
                 "Nothing was imported: another import created some of the same documents or "
                 "codes at the same moment. Run the import again to see what is left to import."
             ) from None
+        except DatabaseError as error:
+            # A lost connection, or no second one to be had for the numbers met
+            # (`max_connections`): the transaction rolled back as a whole.
+            reason = next(iter(str(error).strip().splitlines()), type(error).__name__)
+            raise CommandError(f"Nothing was imported: the database failed ({reason}).") from None
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         try:
