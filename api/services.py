@@ -12,7 +12,7 @@ from django.utils import timezone
 from api.models import LAST_USED_EVERY, ApiToken
 from audit.models import Action
 from audit.services import api_token_recorded
-from config.auth import permission_names, permissions_known
+from config.auth import column_sql, permissions_known, table_sql, user_columns_sql
 
 TOKEN_PREFIX = "wo_"
 PREFIX_LENGTH = 10
@@ -94,25 +94,17 @@ def _token_user_sql() -> str | None:
     sessions: the ORM took a millisecond of each API request to build this query. None where
     the database cannot join the permissions' names."""
     user, token = get_user_model()._meta, ApiToken._meta
-    quote = connection.ops.quote_name
-
-    def column(meta, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    user_id = f"u.{column(user, user.pk.name)}"
-    if (names := permission_names(user_id)) is None:
+    user_id = f"u.{column_sql(user, user.pk.name)}"
+    if (columns := user_columns_sql(user_id)) is None:
         return None
-    # The columns by name, not `u.*`, as `config.auth` lists them.
-    columns = ", ".join(f"u.{quote(field.column)}" for field in user.concrete_fields)
-    last_used = f"t.{column(token, 'last_used')}"
+    last_used = f"t.{column_sql(token, 'last_used')}"
     return (
-        f"SELECT {columns}, ({names.sql}) AS permission_names, "
-        f"t.{column(token, 'id')} AS token_id, "
+        f"SELECT {columns}, t.{column_sql(token, 'id')} AS token_id, "
         f"CASE WHEN {last_used} IS NULL OR {last_used} < %s THEN 1 ELSE 0 END AS token_due "
-        f"FROM {quote(token.db_table)} t JOIN {quote(user.db_table)} u "
-        f"ON {user_id} = t.{column(token, 'user')} "
-        f"WHERE t.{column(token, 'key_hash')} = %s AND t.{column(token, 'revoked_at')} IS NULL "
-        f"AND u.{column(user, 'is_active')}"
+        f"FROM {table_sql(token)} t JOIN {table_sql(user)} u "
+        f"ON {user_id} = t.{column_sql(token, 'user')} "
+        f"WHERE t.{column_sql(token, 'key_hash')} = %s "
+        f"AND t.{column_sql(token, 'revoked_at')} IS NULL AND u.{column_sql(user, 'is_active')}"
     )
 
 

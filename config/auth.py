@@ -5,7 +5,7 @@ the user, their own permissions and their groups' in three queries. Here one que
 three: the user's row, with the names of the permissions they hold, theirs or their groups',
 joined into one text (on PostgreSQL and SQLite; elsewhere the user is read as ModelBackend
 reads them). An API token is read with its user's permissions the same way
-(`permission_names`, `permissions_known`). A user loaded any other way has their permissions
+(`user_columns_sql`, `permissions_known`). A user loaded any other way has their permissions
 read, when first asked for, in one query of their own. It is written as SQL because the ORM
 took a millisecond or two to build each of these queries on every request, more than the
 database took to answer them. Everything else, superusers and inactive users included, is
@@ -19,14 +19,15 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models.expressions import RawSQL
 
 
-def _column(meta, name: str) -> str:
+def column_sql(meta, name: str) -> str:
+    """The quoted column of the field `name` of the model whose `_meta` is `meta`."""
     return connection.ops.quote_name(meta.get_field(name).column)
 
 
-def _table(meta) -> str:
+def table_sql(meta) -> str:
+    """The quoted table of the model whose `_meta` is `meta`."""
     return connection.ops.quote_name(meta.db_table)
 
 
@@ -48,47 +49,50 @@ def _held_permissions_sql(*, joined: bool, user: str = "%s") -> str:
     user_groups = get_user_model().groups.through._meta
     group_permissions = Group.permissions.through._meta
     permission, content_type = Permission._meta, ContentType._meta
-    app_label, codename = _column(content_type, "app_label"), _column(permission, "codename")
+    app_label, codename = column_sql(content_type, "app_label"), column_sql(permission, "codename")
     if joined:
         columns = _JOINED[connection.vendor].format(f"ct.{app_label} || '.' || p.{codename}")
     else:
         columns = f"ct.{app_label}, p.{codename}"
     return (
-        f"SELECT {columns} FROM {_table(permission)} p JOIN {_table(content_type)} ct "
-        f"ON ct.{_column(content_type, 'id')} = p.{_column(permission, 'content_type')} "
-        f"WHERE p.{_column(permission, 'id')} IN ("
-        f"SELECT {_column(user_permissions, 'permission')} FROM {_table(user_permissions)} "
-        f"WHERE {_column(user_permissions, 'user')} = {user} "
-        f"UNION ALL SELECT gp.{_column(group_permissions, 'permission')} "
-        f"FROM {_table(group_permissions)} gp JOIN {_table(user_groups)} ug "
-        f"ON ug.{_column(user_groups, 'group')} = gp.{_column(group_permissions, 'group')} "
-        f"WHERE ug.{_column(user_groups, 'user')} = {user})"
+        f"SELECT {columns} FROM {table_sql(permission)} p JOIN {table_sql(content_type)} ct "
+        f"ON ct.{column_sql(content_type, 'id')} = p.{column_sql(permission, 'content_type')} "
+        f"WHERE p.{column_sql(permission, 'id')} IN ("
+        f"SELECT {column_sql(user_permissions, 'permission')} FROM {table_sql(user_permissions)} "
+        f"WHERE {column_sql(user_permissions, 'user')} = {user} "
+        f"UNION ALL SELECT gp.{column_sql(group_permissions, 'permission')} "
+        f"FROM {table_sql(group_permissions)} gp JOIN {table_sql(user_groups)} ug "
+        f"ON ug.{column_sql(user_groups, 'group')} = gp.{column_sql(group_permissions, 'group')} "
+        f"WHERE ug.{column_sql(user_groups, 'user')} = {user})"
     )
 
 
 @cache
-def _user_sql() -> str:
-    """A user's row, with `permission_names` (`_held_permissions_sql`, joined). The user's id
-    is each of its three parameters."""
-    user = get_user_model()._meta
+def user_columns_sql(user: str = "%s") -> str | None:
+    """The columns of a user's row (the table named `u`), then `permission_names`
+    (`_held_permissions_sql`, joined) of the user whose id is `user`: by default each of its
+    two parameters, or a quoted column of the query it is part of (an API token's user).
+    Pass the value read to `permissions_known`. None where the database cannot join the
+    names."""
+    if connection.vendor not in _JOINED:
+        return None
     # The columns by name, not `u.*`: a prepared statement (settings.DATABASES) whose result
     # gained a column, once a migration added one to the table, would fail until reconnected.
     columns = ", ".join(
-        f"u.{connection.ops.quote_name(field.column)}" for field in user.concrete_fields
+        f"u.{connection.ops.quote_name(field.column)}"
+        for field in get_user_model()._meta.concrete_fields
     )
+    return f"{columns}, ({_held_permissions_sql(joined=True, user=user)}) AS permission_names"
+
+
+@cache
+def _user_sql() -> str:
+    """A user's row, with `permission_names`. The user's id is each of its three parameters."""
+    user = get_user_model()._meta
     return (
-        f"SELECT {columns}, ({_held_permissions_sql(joined=True)}) AS permission_names "
-        f"FROM {_table(user)} u WHERE u.{_column(user, user.pk.name)} = %s"
+        f"SELECT {user_columns_sql()} "
+        f"FROM {table_sql(user)} u WHERE u.{column_sql(user, user.pk.name)} = %s"
     )
-
-
-def permission_names(user_id_column: str) -> RawSQL | None:
-    """The joined names of the permissions held by the user whose id is in `user_id_column`
-    (a quoted column of the query), to read with a row that names a user (an API token); None
-    where the database cannot join them. Pass the value to `permissions_known`."""
-    if connection.vendor not in _JOINED:
-        return None
-    return RawSQL(_held_permissions_sql(joined=True, user=user_id_column), [])
 
 
 def permissions_known(user, names: str | None) -> None:
