@@ -125,13 +125,18 @@ def _rows(model: type[models.Model], name: str, values: Iterable[str | None]) ->
         return {
             getattr(row, name): row for row in model.objects.filter(**{f"{name}__in": in_values})
         }
-    # SQLite limits the parameters of one query.
-    chunk = connection.features.max_query_params or len(values) or 1
     rows = {}
-    for start in range(0, len(values), chunk):
-        lookup = {f"{name}__in": values[start : start + chunk]}
+    for part in _parameter_chunks(values):
+        lookup = {f"{name}__in": part}
         rows.update((getattr(row, name), row) for row in model.objects.filter(**lookup))
     return rows
+
+
+def _parameter_chunks[T](values: list[T]) -> Iterator[list[T]]:
+    """`values` in parts no longer than one query may take as parameters (SQLite's limit)."""
+    chunk = connection.features.max_query_params or len(values) or 1
+    for start in range(0, len(values), chunk):
+        yield values[start : start + chunk]
 
 
 class Writer:
@@ -422,9 +427,7 @@ class NumbersSeen:
                 return dict(cursor.fetchall())
             firsts = {}
             select = f"SELECT number, first FROM {self.table} WHERE number IN"
-            chunk = connection.features.max_query_params or len(numbers) or 1
-            for start in range(0, len(numbers), chunk):
-                part = [number for number, _ in numbers[start : start + chunk]]
+            for part in _parameter_chunks([number for number, _ in numbers]):
                 cursor.execute(f"{select} ({', '.join(['%s'] * len(part))})", part)
                 firsts.update(cursor.fetchall())
             # In the file's order, so that of a number given twice in the batch, the first stays.
