@@ -8,6 +8,7 @@ import json
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from decimal import Decimal
 from pathlib import Path
@@ -1101,6 +1102,41 @@ def test_an_error_while_a_batch_is_copied_is_raised_and_waits_for_the_copy(monke
 
     assert row_counts() == before
     assert copying_threads() == []
+
+
+@postgresql_copy
+def test_reason_codes_after_the_documents_wait_for_the_copy(monkeypatch, tmp_path):
+    # The reason codes come last, while the batch before the last may still be copied in by
+    # the copying thread: they are looked up and written on the import's connection only once
+    # it has let go of it.
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+    data = codes_last(invoices(8))
+    data["reason_codes"] = [{"name": "Fraud"}]
+    copying, looked_up_while = threading.Event(), []
+
+    def slow_copy(raw_connection, copies):
+        copying.set()
+        try:
+            time.sleep(0.1)
+            writing_copy(raw_connection, copies)
+        finally:
+            copying.clear()
+
+    def rows(model, name, values):
+        if model is ReasonCode:
+            looked_up_while.append(copying.is_set())
+        return look_up(model, name, values)
+
+    writing_copy, look_up = writing._copy, writing._rows
+    monkeypatch.setattr(writing, "_copy", slow_copy)
+    monkeypatch.setattr(writing, "_rows", rows)
+
+    report = file_import(path=as_file(data, tmp_path / "invoices.json"))
+
+    assert looked_up_while == [False]
+    assert report.reason_codes == ["Fraud"]
+    assert BillingDocument.objects.filter(number__startswith="INV").count() == 8
+    assert ReasonCode.objects.filter(name="Fraud").exists()
 
 
 @postgresql_copy

@@ -176,6 +176,9 @@ class Writer:
             self.code_ids |= {code.code: code.pk for code in new}
 
     def reason_codes(self, reasons: list[ReasonCode]) -> None:
+        # A file may give its reason codes after its documents: the batch being copied in is
+        # in before the import's connection is used here.
+        self.inserts.wait()
         existing = _rows(ReasonCode, "name", (reason.name for reason in reasons))
         if self.writing:
             new = _create_new(ReasonCode, reasons, "name", existing, self.report)
