@@ -140,7 +140,8 @@ class BillingDocument(models.Model):
     Status = DocumentStatus
 
     type = models.CharField(max_length=16, choices=Type)
-    number = models.CharField(max_length=50, unique=True)
+    # Unique by `document_number_unique`, not `unique=True`: see migration 0009.
+    number = models.CharField(max_length=50)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="documents")
     currency = models.CharField(max_length=3)
     date = models.DateField("document date")
@@ -152,6 +153,7 @@ class BillingDocument(models.Model):
     class Meta:
         ordering = ["-date", "-number"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="document_number_unique"),
             models.CheckConstraint(
                 condition=Q(type__in=DocumentType.values), name="document_type_valid"
             ),
