@@ -282,8 +282,13 @@ def _api_requests(bench: Bench, pool: list[tuple[str, int]]) -> tuple[list, list
 
 
 def _scaling(four: Load, one: Load) -> tuple[float, str]:
+    """The rate with 4 clients over that with 1, and both, with how busy the CPUs were: a
+    request that keeps one CPU busy for all its time cannot scale past the machine's CPUs."""
     scaling = four.rate / one.rate
-    return scaling, f"1: {one.rate_text}/s · 4: {four.rate_text}/s ({scaling:.2f}x)"
+    busy = ""
+    if one.cpu_busy is not None and four.cpu_busy is not None:
+        busy = f"; CPUs busy {one.cpu_busy:.0%} → {four.cpu_busy:.0%}"
+    return scaling, f"1: {one.rate_text}/s · 4: {four.rate_text}/s ({scaling:.2f}x{busy})"
 
 
 def api_scaling(bench: Bench) -> list[Row]:

@@ -75,19 +75,27 @@ def warm_up(base_url: str, requests: list[Request], workers: int) -> None:
 
 @dataclass(frozen=True)
 class Load:
-    """What wrk measured."""
+    """What wrk measured, and how busy the machine's CPUs were meanwhile (0 to 1; None where
+    /proc/stat cannot tell)."""
 
     requests: int
     seconds: float
     p50_ms: float
+    cpu_busy: float | None = None
 
     @classmethod
     def of_rounds(cls, rounds: list["Load"]) -> "Load":
-        """Several runs as one: every request counted, and the median of their medians."""
+        """Several runs as one: every request counted, the median of their medians, and the
+        CPUs' business over all of their time."""
+        seconds = sum(load.seconds for load in rounds)
+        busy = [load.cpu_busy for load in rounds]
         return cls(
             requests=sum(load.requests for load in rounds),
-            seconds=sum(load.seconds for load in rounds),
+            seconds=seconds,
             p50_ms=statistics.median(load.p50_ms for load in rounds),
+            cpu_busy=None
+            if None in busy
+            else sum(load.cpu_busy * load.seconds for load in rounds) / seconds,
         )
 
     @property
@@ -144,6 +152,26 @@ def lua_script(requests: list[Request]) -> str:
     }
 
 
+def cpu_times() -> tuple[int, int] | None:
+    """The time the machine's CPUs have spent so far, in all and idle (waiting for the disk
+    included), in ticks; None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system, idle, iowait, irq, softirq, steal = map(
+                int, stat.readline().split()[1:9]
+            )
+    except (OSError, ValueError):
+        return None
+    return user + nice + system + idle + iowait + irq + softirq + steal, idle + iowait
+
+
+def cpu_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the CPUs' time between two `cpu_times` that was not idle."""
+    if before is None or after is None or after[0] == before[0]:
+        return None
+    return 1 - (after[1] - before[1]) / (after[0] - before[0])
+
+
 def wrk_missing() -> str:
     return "" if shutil.which("wrk") else "wrk is not installed (apt-get install wrk)"
 
@@ -176,9 +204,11 @@ def wrk(
     base_url: str, requests: list[Request], *, seconds: int, connections: int, workdir: Path
 ) -> Load:
     """`wrk_summary`, failing the figure on any error answer: an error page is not the page."""
+    before = cpu_times()
     summary = wrk_summary(
         base_url, requests, seconds=seconds, connections=connections, workdir=workdir
     )
+    busy = cpu_busy(before, cpu_times())
     if summary["status_errors"] or summary["errors"]:
         raise FigureFailed(
             f"{summary['status_errors']} answers of 400 or more and {summary['errors']} "
@@ -190,4 +220,5 @@ def wrk(
         requests=summary["requests"],
         seconds=summary["duration_us"] / 1e6,
         p50_ms=summary["p50_us"] / 1000,
+        cpu_busy=busy,
     )
