@@ -1068,8 +1068,8 @@ def test_a_refusal_by_the_database_while_copying_is_raised_and_nothing_is_import
     monkeypatch.setattr(
         writing,
         "_rows",
-        lambda model, name, values: (
-            {} if model is BillingDocument else look_up(model, name, values)
+        lambda model, name, values, **kwargs: (
+            {} if model is BillingDocument else look_up(model, name, values, **kwargs)
         ),
     )
 
@@ -1122,10 +1122,10 @@ def test_reason_codes_after_the_documents_wait_for_the_copy(monkeypatch, tmp_pat
         finally:
             copying.clear()
 
-    def rows(model, name, values):
+    def rows(model, name, values, **kwargs):
         if model is ReasonCode:
             looked_up_while.append(copying.is_set())
-        return look_up(model, name, values)
+        return look_up(model, name, values, **kwargs)
 
     writing_copy, look_up = writing._copy, writing._rows
     monkeypatch.setattr(writing, "_copy", slow_copy)
@@ -1137,6 +1137,75 @@ def test_reason_codes_after_the_documents_wait_for_the_copy(monkeypatch, tmp_pat
     assert report.reason_codes == ["Fraud"]
     assert BillingDocument.objects.filter(number__startswith="INV").count() == 8
     assert ReasonCode.objects.filter(name="Fraud").exists()
+
+
+@pytest.fixture
+def looked_up(monkeypatch):
+    """Whether each look-up of documents by number went through the connection beside."""
+    beside, look_up = [], writing._rows
+
+    def rows(model, name, values, **kwargs):
+        if model is BillingDocument:
+            beside.append(kwargs.get("beside") is not None)
+        return look_up(model, name, values, **kwargs)
+
+    monkeypatch.setattr(writing, "_rows", rows)
+    return beside
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_in_its_own_transaction_finds_what_others_committed(
+    monkeypatch, tmp_path, looked_up
+):
+    # No transaction of the caller's around the import (the command's case): on PostgreSQL a
+    # batch's look-ups go through the connection beside while the batch before is copied in.
+    # It sees what was committed before, and the import's own rows come from what it knows.
+    monkeypatch.setattr(streaming, "BATCH_SIZE", 2)
+    account = AccountFactory(number="A00000001", name="Acme Corp")
+    InvoiceFactory(number="INV00000003", account=account)
+    AccountingCodeFactory(code="7000")
+    data = invoices(6)
+    del data["accounting_codes"][1]  # 2500, in the database only from the first import
+    AccountingCodeFactory(code="2500")
+    data["documents"][5]["lines"][2]["deferred_revenue_code"] = "7000"  # in the database only
+    path = as_file(data, tmp_path / "invoices.json")
+
+    report = file_import(path=path)
+
+    assert set(looked_up) == {connection.vendor == "postgresql"}
+    assert list(report.documents) == [
+        "INV00000001", "INV00000002", "INV00000004", "INV00000005", "INV00000006"
+    ]  # fmt: skip
+    assert "INV00000003 exists already; left unchanged." in report.skipped
+    assert list(report.accounts) == []  # A00000001 was there
+    assert Account.objects.count() == 1
+    assert LineItem.objects.filter(accounting_code__code="7000").count() == 1
+    again = file_import(path=path)  # what the first import committed is seen
+    assert list(again.documents) == []
+    assert BillingDocument.objects.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_in_its_own_transaction_refuses_an_account_named_otherwise(looked_up):
+    AccountFactory(number="A00000001", name="Acme Holdings")
+
+    assert refusal(example()) == [
+        'documents[0].account.name: account A00000001 is named "Acme Holdings" in the database'
+    ]
+    assert set(looked_up) == {connection.vendor == "postgresql"}
+    assert not BillingDocument.objects.exists()
+
+
+def test_an_import_inside_a_transaction_of_its_caller_finds_what_that_holds(looked_up):
+    # The tests' own transaction stands for a caller's: a document it holds, which no other
+    # connection can see, is found through the import's own connection.
+    InvoiceFactory(number="INV00000101")
+
+    report = documents_import(data=example())
+
+    assert looked_up == [False]
+    assert "INV00000101 exists already; left unchanged." in report.skipped
+    assert list(report.documents) == []
 
 
 @postgresql_copy

@@ -98,9 +98,10 @@ def file_import(*, path: str | Path) -> ImportReport:
 
 def _import(members: Members) -> ImportReport:
     reader = Reader()
+    own_transaction = not transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic():
-            report = import_members(reader, members)
+            report = import_members(reader, members, own_transaction=own_transaction)
             if reader.problems:
                 raise ImportRefused(reader.problems, reader.more)
             return report

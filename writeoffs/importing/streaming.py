@@ -24,10 +24,13 @@ SWITCH_INTERVAL = 0.0005
 Members = Callable[[], Iterator[tuple[str | None, object]]]
 
 
-def import_members(reader: Reader, members: Members) -> ImportReport:
+def import_members(
+    reader: Reader, members: Members, *, own_transaction: bool = False
+) -> ImportReport:
     """Read, check and write what `members` gives, recording problems with `reader`. Writing
-    stops at the first problem (the caller rolls back); checking goes on to the end."""
-    writer = Writer(reader)
+    stops at the first problem (the caller rolls back); checking goes on to the end.
+    `own_transaction`: see `Writer`."""
+    writer = Writer(reader, own_transaction=own_transaction)
     keys, codes_read = set(), False
     try:
         for key, value in members():
