@@ -402,8 +402,10 @@ class NumbersSeen:
     in a temporary table: in memory they would grow with the file (some 150 bytes a document;
     1.5 GB for ten million). On PostgreSQL the table is a connection's of its own, so that a
     batch's numbers are noted while the import's connection copies in the batch before; on
-    SQLite, which copies nothing beside, it is the import's connection's. `close` lets go of
-    it (and the connection) when the import ends, whatever its end."""
+    SQLite, which copies nothing beside, it is the import's connection's. The import draws
+    its ids through that connection too, and looks its batches up there when it can (see
+    `Writer`). `close` lets go of it (and the connection) when the import ends, whatever its
+    end."""
 
     NAME = "import_numbers_seen"
 
