@@ -282,12 +282,16 @@ def _api_requests(bench: Bench, pool: list[tuple[str, int]]) -> tuple[list, list
 
 
 def _scaling(four: Load, one: Load) -> tuple[float, str]:
-    """The rate with 4 clients over that with 1, and both, with how busy the CPUs were: a
-    request that keeps one CPU busy for all its time cannot scale past the machine's CPUs."""
+    """The rate with 4 clients over that with 1, and both, with how busy the CPUs were and the
+    CPU time a request took: a request whose CPU time does not fall with more in flight
+    scales no further than the CPUs it can keep busy."""
     scaling = four.rate / one.rate
     busy = ""
-    if one.cpu_busy is not None and four.cpu_busy is not None:
-        busy = f"; CPUs busy {one.cpu_busy:.0%} → {four.cpu_busy:.0%}"
+    if one.cpu_ms is not None and four.cpu_ms is not None:
+        busy = (
+            f"; CPUs busy {one.cpu_busy:.0%} → {four.cpu_busy:.0%}, "
+            f"{one.cpu_ms:.2g} → {four.cpu_ms:.2g} ms of CPU a request"
+        )
     return scaling, f"1: {one.rate_text}/s · 4: {four.rate_text}/s ({scaling:.2f}x{busy})"
 
 

@@ -3,6 +3,7 @@ and to weigh its response), and under load from wrk."""
 
 import http.client
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -101,6 +102,13 @@ class Load:
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float | None:
+        """The machine's CPU time a request took, all processes counted (milliseconds)."""
+        if self.cpu_busy is None:
+            return None
+        return 1000 * self.cpu_busy * (os.cpu_count() or 1) / self.rate
 
     @property
     def rate_text(self) -> str:

@@ -34,3 +34,11 @@ def test_rounds_count_every_request_and_weigh_business_by_time():
     assert load.rate == 100
     assert load.cpu_busy == pytest.approx((0.5 + 3.0 + 1.6) / 6)
     assert Load.of_rounds([*rounds, Load(requests=1, seconds=1.0, p50_ms=1.0)]).cpu_busy is None
+
+
+def test_a_request_s_cpu_time_counts_every_cpu(monkeypatch):
+    monkeypatch.setattr("bench.traffic.os.cpu_count", lambda: 2)
+    load = Load(requests=300, seconds=2.0, p50_ms=5.0, cpu_busy=0.75)  # 150/s
+
+    assert load.cpu_ms == pytest.approx(10.0)  # 1.5 CPUs' time shared by 150 requests
+    assert Load(requests=1, seconds=1.0, p50_ms=1.0).cpu_ms is None
