@@ -160,7 +160,7 @@ def imports_measure(sizes: list[int], env: dict[str, str], workdir: Path) -> lis
     """Import a file of each size into an empty database, by this application and by the one
     of `BEFORE_COMMIT`, one after the other; the databases are made from migrated templates
     (one for each), named after the bench's own, and the copy is dropped afterwards. Each
-    import starts after a checkpoint: the write-ahead log the one before wrote (some 300 MB
+    import starts after a checkpoint: the write-ahead log the one before wrote (some 270 MB
     for 100,000 invoices) would otherwise make one fall due in the middle of the next."""
     before = before_checkout(workdir)
     # The application before has no `bench` package: it runs on its own production settings,

@@ -28,6 +28,11 @@ postgresql_copy = pytest.mark.skipif(
     "set DATABASE_URL=postgres://... to run it",
 )
 
+postgresql_privileges = pytest.mark.skipif(
+    "not config.getoption('--postgresql')",
+    reason="checks a PostgreSQL privilege; set DATABASE_URL=postgres://... to run it",
+)
+
 postgresql_indexes = pytest.mark.skipif(
     "not config.getoption('--postgresql')",
     reason="checks the plans of PostgreSQL-only indexes; set DATABASE_URL=postgres://... to run it",

@@ -5,14 +5,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.conftest import postgresql_privileges
 from writeoffs.system_checks import temporary_tables
 
 pytestmark = pytest.mark.django_db
-
-postgresql_privileges = pytest.mark.skipif(
-    "not config.getoption('--postgresql')",
-    reason="checks a PostgreSQL privilege; set DATABASE_URL=postgres://... to run it",
-)
 
 
 def test_a_role_that_may_create_temporary_tables_passes():
